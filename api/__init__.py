@@ -1,0 +1,26 @@
+"""Pedigree: lineage and permitted-use answers for language models."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.config import config_from_environment
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app; configuration comes from the environment, then `overrides`."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config_from_environment())
+    app.config.update(overrides or {})
+
+    from api import bootstrap, cli, db, errors, openapi
+    from api.routes import datasets, health, licences, models
+
+    db.init_app(app)
+    errors.register(app)
+    api = openapi.configure(app)
+    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp):
+        api.register_blueprint(blueprint)
+    cli.register(app)
+    bootstrap.prepare_embedded_database(app)
+    return app

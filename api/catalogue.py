@@ -1,0 +1,107 @@
+"""Load the built-in catalogue (data/*.yaml) through the same validation and writes as the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from api.config import PROJECT_ROOT
+from api.errors import Problem
+from api.store import datasets as dataset_store
+from api.store import licences as licence_store
+from api.store import models as model_store
+from api.tables import Dataset, LanguageModel, Licence
+from schemas.datasets import DatasetSchema
+from schemas.licences import LicenceSchema
+from schemas.models import LanguageModelSchema
+
+DATA_DIR = PROJECT_ROOT / "data"
+# Keys the catalogue may carry that the API schemas do not take.
+CATALOGUE_ONLY_KEYS = ("license_history", "note", "notes")
+
+
+class CatalogueError(ValueError):
+    """A catalogue record is invalid; the message names the file and record."""
+
+
+def read_catalogue(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
+    """The three record lists, as plain data with dates as ISO strings."""
+    catalogue = {}
+    for kind in ("licences", "datasets", "models"):
+        path = data_dir / f"{kind}.yaml"
+        with open(path, encoding="utf-8") as handle:
+            records = yaml.safe_load(handle) or []
+        if not isinstance(records, list):
+            raise CatalogueError(f"{path}: expected a list of records")
+        catalogue[kind] = [_dates_as_text(record) for record in records]
+    return catalogue
+
+
+def _dates_as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _dates_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(item) for item in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _validated(schema, record: dict[str, Any], kind: str) -> dict[str, Any]:
+    clean = {key: value for key, value in record.items() if key not in CATALOGUE_ONLY_KEYS}
+    try:
+        return schema.load(clean)
+    except ValidationError as error:
+        raise CatalogueError(f"{kind} '{record.get('id')}': {error.messages}") from None
+
+
+def _apply(kind: str, record_id: str, write, *args) -> Any:
+    try:
+        return write(*args)
+    except Problem as problem:
+        raise CatalogueError(f"{kind} '{record_id}': {problem.detail}") from None
+
+
+def load_catalogue(session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Create or update every catalogue record; the caller commits. Idempotent."""
+    catalogue = read_catalogue(data_dir)
+
+    for record in catalogue["licences"]:
+        data = _validated(LicenceSchema(), record, "licence")
+        if session.get(Licence, data["id"]) is None:
+            _apply("licence", data["id"], licence_store.create_licence, session, data)
+        else:
+            fields = {key: value for key, value in data.items() if key != "id"}
+            _apply("licence", data["id"], licence_store.update_licence, session, data["id"], fields)
+
+    generators: dict[str, str | None] = {}
+    for record in catalogue["datasets"]:
+        data = _validated(DatasetSchema(), record, "dataset")
+        generators[data["id"]] = data.pop("generated_by", None)
+        if session.get(Dataset, data["id"]) is None:
+            _apply("dataset", data["id"], dataset_store.create_dataset, session, data)
+        else:
+            fields = {key: value for key, value in data.items() if key != "id"}
+            _apply("dataset", data["id"], dataset_store.update_dataset, session, data["id"], fields)
+
+    edges: dict[str, dict[str, list]] = {}
+    for record in catalogue["models"]:
+        data = _validated(LanguageModelSchema(), record, "model")
+        edges[data["id"]] = {"parents": data.pop("parents"), "datasets": data.pop("datasets")}
+        if session.get(LanguageModel, data["id"]) is None:
+            _apply("model", data["id"], model_store.create_model, session, data)
+        else:
+            fields = {key: value for key, value in data.items() if key != "id"}
+            _apply("model", data["id"], model_store.update_model, session, data["id"], fields)
+
+    for model_id, model_edges in edges.items():
+        _apply("model", model_id, model_store.update_model, session, model_id, model_edges)
+    for dataset_id, generator in generators.items():
+        _apply("dataset", dataset_id, dataset_store.update_dataset, session, dataset_id, {"generated_by": generator})
+
+    return {kind: len(records) for kind, records in catalogue.items()}

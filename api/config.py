@@ -1,0 +1,37 @@
+"""Configuration read from environment variables."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "pedigree.sqlite3"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the usual PostgreSQL URL spellings onto the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def config_from_environment() -> dict:
+    """Build the app configuration from the process environment."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return {
+        "DATABASE_URL": normalise_database_url(url),
+        # Create, migrate and seed an empty SQLite database on start-up.
+        "AUTO_INIT_SQLITE": _bool("PEDIGREE_AUTO_INIT", True),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PEDIGREE_MAX_BODY_BYTES", 2 * 1024 * 1024)),
+        "PAGE_LIMIT_DEFAULT": 50,
+        "PAGE_LIMIT_MAX": 500,
+        "DB_CONNECT_TIMEOUT": int(os.environ.get("PEDIGREE_DB_CONNECT_TIMEOUT", 5)),
+        "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_STATEMENT_TIMEOUT_MS", 15000)),
+    }

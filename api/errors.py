@@ -1,0 +1,117 @@
+"""RFC 9457 problem details for every error the service returns."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, json, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://pedigree.dev/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """An error to report to the client as problem+json."""
+
+    def __init__(self, status: int, detail: str, *, kind: str | None = None,
+                 title: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind
+        self.title = title
+        self.extensions = extensions
+
+
+def not_found(what: str, identifier: str) -> Problem:
+    return Problem(404, f"{what} '{identifier}' does not exist", kind="not-found")
+
+
+def problem_response(status: int, detail: str, *, kind: str | None = None,
+                     title: str | None = None, **extensions: Any) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + kind if kind else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if request:
+        body["instance"] = request.path
+    body.update({key: value for key, value in extensions.items() if value is not None})
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    return response
+
+
+def _flatten_messages(messages: Any) -> dict[str, Any]:
+    """webargs nests field errors under the request location; keep the field names only."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "files", "headers", "view_args", "path"}:
+        flattened: dict[str, Any] = {}
+        for location_errors in messages.values():
+            if isinstance(location_errors, dict):
+                flattened.update(location_errors)
+            else:
+                flattened.setdefault("_schema", location_errors)
+        return flattened
+    return messages
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    if status == 422:
+        errors = _flatten_messages(data.get("messages") or data.get("errors") or {})
+        fields = ", ".join(sorted(errors)) if isinstance(errors, dict) else ""
+        detail = data.get("message") or f"The request is not valid: check {fields or 'the input'}."
+        if "message" not in data and fields:
+            detail = f"Invalid value for {fields}."
+        return problem_response(422, detail, kind="validation-error", errors=errors)
+    detail = data.get("message") or error.description or HTTPStatus(status).phrase
+    if status == 400 and "json" in str(detail).lower():
+        return problem_response(400, "The request body is not valid JSON.", kind="malformed-request")
+    if status == 404 and not data.get("message"):
+        detail = f"No resource at {request.path}."
+    if status == 405:
+        allowed = error.get_headers()
+        response = problem_response(405, f"{request.method} is not allowed on {request.path}.")
+        for name, value in allowed:
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+        return response
+    if status == 413:
+        detail = "The request body is larger than this service accepts."
+        return problem_response(413, detail, kind="too-large")
+    if status >= 500:
+        detail = HTTPStatus(status).phrase
+    return problem_response(status, str(detail))
+
+
+def handle_problem(error: Problem) -> Response:
+    return problem_response(error.status, error.detail, kind=error.kind, title=error.title, **error.extensions)
+
+
+def handle_database_unavailable(error: DBAPIError) -> Response:
+    log.warning("database unavailable: %s", error.__class__.__name__)
+    response = problem_response(503, "The database is unavailable; try again shortly.",
+                                kind="database-unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return problem_response(500, "The service failed to handle this request.", kind="internal-error")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(Problem, handle_problem)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(Exception, handle_unexpected)

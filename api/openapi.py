@@ -1,0 +1,96 @@
+"""flask-smorest set-up: problem+json error responses in the spec, converters, local docs assets."""
+
+from __future__ import annotations
+
+import http
+
+from flask import Blueprint, Flask, send_from_directory
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from werkzeug.routing import BaseConverter
+
+from api.domain.vocabulary import LICENCE_ID_PATTERN, REPO_ID_PATTERN
+from api.errors import PROBLEM_MEDIA_TYPE
+from schemas.common import ProblemSchema
+
+API_DESCRIPTION = """\
+Pedigree keeps records of language models, the licences they are released under, the datasets they
+were trained on and the models they descend from, and answers lineage and permitted-use questions.
+
+**Ids in paths.** Model and dataset ids are Hugging Face repo ids and appear in paths as they are,
+slash included: `/v1/models/meta-llama/Llama-2-7b-hf`, and legacy ids without an organisation:
+`/v1/models/gpt2`. A sub-resource name wins over a model name: `/v1/models/gpt2/parents` is the
+parents of `gpt2`.
+
+**Lists** are `{"data": [...], "pagination": {"limit", "total", "next"}}` in id order; follow `next`
+for the following page.
+
+**Errors** are RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail`, and
+`errors` (field → messages) on 422.
+"""
+
+
+class RepoIdConverter(BaseConverter):
+    """A Hub repo id in a path: `org/name` or a legacy `name`."""
+
+    regex = REPO_ID_PATTERN
+    part_isolating = False
+
+
+class LicenceIdConverter(BaseConverter):
+    regex = LICENCE_ID_PATTERN
+
+
+class PedigreeApi(Api):
+    """flask-smorest Api whose documented errors are problem+json, not its own error shape."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (RFC 9457 problem details)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _register_error_handlers(self):
+        """Errors are handled by api.errors, registered on the app."""
+
+
+def configure(app: Flask) -> PedigreeApi:
+    import swagger_ui_bundle
+
+    app.config.update(
+        API_TITLE="Pedigree",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs-assets/",
+        API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
+            "servers": [{"url": "/", "description": "this server"}],
+        },
+    )
+    app.url_map.converters["repo_id"] = RepoIdConverter
+    app.url_map.converters["licence_id"] = LicenceIdConverter
+    api = PedigreeApi(app)
+    api.register_converter(RepoIdConverter, lambda _converter: {
+        "type": "string", "pattern": f"^{REPO_ID_PATTERN}$", "example": "meta-llama/Llama-2-7b-hf",
+        "description": "Hub repo id, slash included as is (`org/name`) or a legacy `name`."})
+    api.register_converter(LicenceIdConverter, lambda _converter: {
+        "type": "string", "pattern": f"^{LICENCE_ID_PATTERN}$", "example": "Apache-2.0"})
+
+    assets = Blueprint("docs_assets", __name__)
+
+    @assets.get("/docs-assets/<path:filename>")
+    def docs_asset(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    app.register_blueprint(assets)
+    return api

@@ -1,0 +1,38 @@
+"""Liveness and readiness."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.db import get_engine
+from api.errors import problem_response
+
+blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"example": "ok"})
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """The process is up (does not touch the database)."""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description="The database is unreachable.")
+    def get(self):
+        """The database answers a query."""
+        try:
+            with get_engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return problem_response(503, "The database is unreachable.", kind="database-unavailable")
+        return {"status": "ok"}

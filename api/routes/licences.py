@@ -1,0 +1,61 @@
+"""/v1/licences"""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.db import get_session
+from api.routes.paging import page_body
+from api.store import licences as store
+from api.store.common import transaction
+from schemas.licences import LicenceListArgsSchema, LicencePageSchema, LicenceSchema, LicenceUpdateSchema
+
+blp = Blueprint("licences", __name__, url_prefix="/v1/licences",
+                description="Licences with structured terms (DESIGN §2) and category tags.")
+
+
+@blp.route("")
+class Licences(MethodView):
+    @blp.arguments(LicenceListArgsSchema, location="query")
+    @blp.response(200, LicencePageSchema)
+    def get(self, args):
+        """List licences in id order; filter by text or category tag."""
+        return page_body(store.list_licences(get_session(), **args))
+
+    @blp.arguments(LicenceSchema)
+    @blp.response(201, LicenceSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The id or an alias is taken.")
+    def post(self, data):
+        """Create a licence. Terms left out are `unknown`."""
+        session = get_session()
+        with transaction(session):
+            licence = store.create_licence(session, data)
+        return licence, 201, {"Location": f"/v1/licences/{licence.id}"}
+
+
+@blp.route("/<licence_id:licence_id>")
+class LicenceById(MethodView):
+    @blp.response(200, LicenceSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, licence_id):
+        """Read one licence by its id."""
+        return store.get_licence(get_session(), licence_id)
+
+    @blp.arguments(LicenceUpdateSchema(partial=True))
+    @blp.response(200, LicenceSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="An alias is taken.")
+    def patch(self, data, licence_id):
+        """Change fields of a licence; `aliases` and `terms`, when given, replace the whole value."""
+        session = get_session()
+        with transaction(session):
+            return store.update_licence(session, licence_id, data)
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="Models or datasets still name the licence.")
+    def delete(self, licence_id):
+        """Delete a licence no model or dataset names."""
+        session = get_session()
+        with transaction(session):
+            store.delete_licence(session, licence_id)
+        return None

@@ -1,0 +1,136 @@
+"""/v1/models, with parent and training-data edges as sub-resources."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.db import get_session
+from api.routes.paging import page_body, whole_list
+from api.store import models as store
+from api.store.common import transaction
+from schemas.models import (
+    LanguageModelListArgsSchema,
+    LanguageModelPageSchema,
+    LanguageModelSchema,
+    LanguageModelUpdateSchema,
+    ParentRefPageSchema,
+    ParentRefSchema,
+    TrainingRefPageSchema,
+    TrainingRefSchema,
+)
+
+blp = Blueprint("models", __name__, url_prefix="/v1/models",
+                description="Language models keyed by Hub repo id, with typed parent and training-data edges.")
+
+
+@blp.route("")
+class Models(MethodView):
+    @blp.arguments(LanguageModelListArgsSchema, location="query")
+    @blp.response(200, LanguageModelPageSchema)
+    def get(self, args):
+        """List models in id order; filter by licence, organisation, direct base model or text."""
+        return page_body(store.list_models(get_session(), **args))
+
+    @blp.arguments(LanguageModelSchema)
+    @blp.response(201, LanguageModelSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The id is taken.")
+    def post(self, data):
+        """Create a model with its parents and datasets in one all-or-nothing write."""
+        session = get_session()
+        with transaction(session):
+            model = store.create_model(session, data)
+        return model, 201, {"Location": f"/v1/models/{model.id}"}
+
+
+@blp.route("/<repo_id:model_id>")
+class ModelById(MethodView):
+    @blp.response(200, LanguageModelSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, model_id):
+        """Read one model with its parents, datasets and declared licence."""
+        return store.get_model(get_session(), model_id)
+
+    @blp.arguments(LanguageModelUpdateSchema(partial=True))
+    @blp.response(200, LanguageModelSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="A new parent would close a cycle.")
+    def patch(self, data, model_id):
+        """Change fields of a model; `parents` or `datasets`, when given, replace the whole set."""
+        session = get_session()
+        with transaction(session):
+            return store.update_model(session, model_id, data)
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="Other models derive from it or it generated a dataset.")
+    def delete(self, model_id):
+        """Delete a model and its own edges; refused while other records depend on it."""
+        session = get_session()
+        with transaction(session):
+            store.delete_model(session, model_id)
+        return None
+
+
+@blp.route("/<repo_id:model_id>/parents")
+class Parents(MethodView):
+    @blp.response(200, ParentRefPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, model_id):
+        """The models this model derives from directly."""
+        return whole_list(store.get_model(get_session(), model_id).parents)
+
+    @blp.arguments(ParentRefSchema)
+    @blp.response(201, ParentRefSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="The edge exists, or it would close a cycle.")
+    def post(self, data, model_id):
+        """Add a parent edge."""
+        session = get_session()
+        with transaction(session):
+            edge = store.add_parent(session, model_id, data)
+        body = {"id": edge.parent_id, "relation": edge.relation, "source": edge.source}
+        return body, 201, {"Location": f"/v1/models/{model_id}/parents/{edge.parent_id}"}
+
+
+@blp.route("/<repo_id:model_id>/parents/<repo_id:parent_id>")
+class ParentById(MethodView):
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, model_id, parent_id):
+        """Remove a parent edge."""
+        session = get_session()
+        with transaction(session):
+            store.remove_parent(session, model_id, parent_id)
+        return None
+
+
+@blp.route("/<repo_id:model_id>/datasets")
+class TrainingData(MethodView):
+    @blp.response(200, TrainingRefPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, model_id):
+        """The datasets this model was trained on, with the stage."""
+        return whole_list(store.get_model(get_session(), model_id).datasets)
+
+    @blp.arguments(TrainingRefSchema)
+    @blp.response(201, TrainingRefSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="The link exists.")
+    def post(self, data, model_id):
+        """Link a training dataset."""
+        session = get_session()
+        with transaction(session):
+            edge = store.add_dataset(session, model_id, data)
+        body = {"id": edge.dataset_id, "stage": edge.stage, "source": edge.source}
+        return body, 201, {"Location": f"/v1/models/{model_id}/datasets/{edge.dataset_id}"}
+
+
+@blp.route("/<repo_id:model_id>/datasets/<repo_id:dataset_id>")
+class TrainingDataById(MethodView):
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, model_id, dataset_id):
+        """Unlink a training dataset."""
+        session = get_session()
+        with transaction(session):
+            store.remove_dataset(session, model_id, dataset_id)
+        return None

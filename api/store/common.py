@@ -1,0 +1,102 @@
+"""Helpers every store module shares: transactions, keyset pages, licence resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
+
+from api.domain import expressions
+from api.errors import Problem
+from api.tables import Licence, LicenceAlias
+
+# Key for the PostgreSQL advisory lock that serialises writes to the lineage graph.
+GRAPH_WRITE_LOCK = 0x50ED16EE
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """Commit what the block wrote, or roll all of it back if the block raises."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def lock_graph(session: Session) -> None:
+    """Serialise graph writers so two concurrent edges can never close a cycle together."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GRAPH_WRITE_LOCK})
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int | None
+    limit: int
+    next_after: str | None
+
+
+def keyset_page(session: Session, statement: Select, key, limit: int, after: str | None) -> Page:
+    """One page of `statement` ordered by `key`, starting after the key value `after`."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    if after is not None:
+        statement = statement.where(key > after)
+    rows = list(session.scalars(statement.order_by(key).limit(limit + 1)))
+    next_after = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_after = _key_of(rows[-1], key)
+    return Page(items=rows, total=total, limit=limit, next_after=next_after)
+
+
+def _key_of(row: Any, key) -> str:
+    return getattr(row, key.key)
+
+
+def contains_text(column, needle: str):
+    """Case-insensitive substring match with LIKE wildcards escaped."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def resolve_licence_names(session: Session, lowered: Iterable[str]) -> dict[str, str]:
+    """Map lower-cased licence ids or aliases to canonical licence ids."""
+    names = sorted(set(lowered))
+    if not names:
+        return {}
+    resolved: dict[str, str] = {}
+    for alias, licence_id in session.execute(
+        select(LicenceAlias.alias, LicenceAlias.licence_id).where(LicenceAlias.alias.in_(names))
+    ):
+        resolved[alias] = licence_id
+    for (licence_id,) in session.execute(select(Licence.id).where(func.lower(Licence.id).in_(names))):
+        resolved[licence_id.lower()] = licence_id  # an id wins over an alias
+    return resolved
+
+
+def normalise_expression(session: Session, text_value: str, field: str = "license") -> tuple[str, list[str]]:
+    """Normalise an expression against the known licences, or raise a 422 naming the problem."""
+    try:
+        return expressions.normalise(text_value, lambda names: resolve_licence_names(session, names))
+    except expressions.UnknownLicences as error:
+        raise Problem(
+            422,
+            f"Unknown licence id(s) in '{field}': {', '.join(error.names)}. "
+            "Create the licence first or use a known id or alias (GET /v1/licences).",
+            kind="validation-error",
+            errors={field: [str(error)]},
+        ) from None
+    except expressions.InvalidExpression as error:
+        raise Problem(422, f"'{field}' is not a valid licence expression: {error}",
+                      kind="validation-error", errors={field: [str(error)]}) from None
+
+
+def resolve_one_licence(session: Session, name: str) -> str | None:
+    return resolve_licence_names(session, [name.lower()]).get(name.lower())

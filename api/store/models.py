@@ -1,0 +1,190 @@
+"""Language model records and their edges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from api.errors import Problem, not_found
+from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
+from api.store.lineage import refuse_cycle
+from api.tables import Dataset, LanguageModel, ModelLicence, ParentEdge, TrainingEdge
+
+_FIELDS = ("name", "organisation", "release_date", "parameters", "source_url", "placeholder", "sources")
+
+_LOAD = (
+    selectinload(LanguageModel.parent_edges),
+    selectinload(LanguageModel.training_edges),
+    selectinload(LanguageModel.licence_links),
+)
+
+
+def get_model(session: Session, model_id: str) -> LanguageModel:
+    model = session.get(LanguageModel, model_id, options=_LOAD)
+    if model is None:
+        raise not_found("model", model_id)
+    return model
+
+
+def list_models(session: Session, *, limit: int, after: str | None = None, license: str | None = None,
+                organisation: str | None = None, base_model: str | None = None, q: str | None = None) -> Page:
+    statement = select(LanguageModel).options(*_LOAD)
+    if license:
+        licence_id = resolve_one_licence(session, license) or license
+        statement = statement.where(
+            exists().where(ModelLicence.model_id == LanguageModel.id, ModelLicence.licence_id == licence_id)
+        )
+    if organisation:
+        statement = statement.where(func.lower(LanguageModel.organisation) == organisation.lower())
+    if base_model:
+        statement = statement.where(
+            exists().where(ParentEdge.child_id == LanguageModel.id, ParentEdge.parent_id == base_model)
+        )
+    if q:
+        statement = statement.where(contains_text(LanguageModel.id, q) | contains_text(LanguageModel.name, q))
+    return keyset_page(session, statement, LanguageModel.id, limit, after)
+
+
+def _apply_licence(session: Session, model: LanguageModel, expression: str | None) -> None:
+    if expression is None:
+        model.license = None
+        model.licence_links = []
+        return
+    normalised, ids = normalise_expression(session, expression)
+    model.license = normalised
+    current = {link.licence_id: link for link in model.licence_links}
+    model.licence_links = [current.get(i) or ModelLicence(licence_id=i) for i in ids]
+
+
+def _missing(session: Session, table, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    found = set(session.scalars(select(table.id).where(table.id.in_(ids))))
+    return set(ids) - found
+
+
+def _refuse_unknown_references(session: Session, data: dict[str, Any]) -> None:
+    errors: dict[str, Any] = {}
+    for field, table, what in (("parents", LanguageModel, "model"), ("datasets", Dataset, "dataset")):
+        refs = data.get(field) or []
+        missing = _missing(session, table, [ref["id"] for ref in refs])
+        if missing:
+            errors[field] = {
+                str(index): {"id": [f"{what} '{ref['id']}' does not exist"]}
+                for index, ref in enumerate(refs)
+                if ref["id"] in missing
+            }
+    if errors:
+        names = sorted({msg for field in errors.values() for entry in field.values() for msg in entry["id"]})
+        raise Problem(422, "Unknown references: " + "; ".join(names), kind="validation-error", errors=errors)
+
+
+def _set_parents(session: Session, model: LanguageModel, parents: list[dict[str, Any]]) -> None:
+    lock_graph(session)
+    model.parent_edges = []
+    session.flush()
+    for ref in parents:
+        refuse_cycle(session, model.id, ref["id"])
+        model.parent_edges.append(ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"]))
+        session.flush()
+
+
+def _set_datasets(model: LanguageModel, datasets: list[dict[str, Any]]) -> None:
+    current = {edge.dataset_id: edge for edge in model.training_edges}
+    edges = []
+    for ref in datasets:
+        edge = current.get(ref["id"]) or TrainingEdge(dataset_id=ref["id"])
+        edge.stage, edge.source = ref["stage"], ref["source"]
+        edges.append(edge)
+    model.training_edges = edges
+
+
+def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
+    if session.get(LanguageModel, data["id"]) is not None:
+        raise Problem(409, f"model '{data['id']}' already exists", kind="already-exists")
+    _refuse_unknown_references(session, data)
+    model = LanguageModel(id=data["id"], parent_edges=[], training_edges=[], licence_links=[])
+    for field in _FIELDS:
+        if field in data:
+            setattr(model, field, data[field])
+    _apply_licence(session, model, data.get("license"))
+    session.add(model)
+    session.flush()
+    _set_parents(session, model, data.get("parents", []))
+    _set_datasets(model, data.get("datasets", []))
+    session.flush()
+    return model
+
+
+def update_model(session: Session, model_id: str, data: dict[str, Any]) -> LanguageModel:
+    model = get_model(session, model_id)
+    _refuse_unknown_references(session, data)
+    for field in _FIELDS:
+        if field in data:
+            setattr(model, field, data[field])
+    if "license" in data:
+        _apply_licence(session, model, data["license"])
+    if "parents" in data:
+        _set_parents(session, model, data["parents"])
+    if "datasets" in data:
+        _set_datasets(model, data["datasets"])
+    session.flush()
+    return model
+
+
+def delete_model(session: Session, model_id: str) -> None:
+    model = get_model(session, model_id)
+    children = list(session.scalars(select(ParentEdge.child_id).where(ParentEdge.parent_id == model_id).limit(6)))
+    if children:
+        shown = ", ".join(children[:5]) + (", …" if len(children) > 5 else "")
+        raise Problem(409, f"model '{model_id}' is a parent of {shown}; remove those edges first", kind="in-use")
+    generated = list(session.scalars(select(Dataset.id).where(Dataset.generated_by == model_id).limit(6)))
+    if generated:
+        raise Problem(409, f"model '{model_id}' generated dataset(s) {', '.join(generated[:5])}; "
+                      "change their generated_by first", kind="in-use")
+    session.delete(model)
+    session.flush()
+
+
+def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEdge:
+    model = get_model(session, model_id)
+    if any(edge.parent_id == ref["id"] for edge in model.parent_edges):
+        raise Problem(409, f"'{ref['id']}' is already a parent of '{model_id}'", kind="already-exists")
+    _refuse_unknown_references(session, {"parents": [ref]})
+    lock_graph(session)
+    refuse_cycle(session, model_id, ref["id"])
+    edge = ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"])
+    model.parent_edges.append(edge)
+    session.flush()
+    return edge
+
+
+def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
+    model = get_model(session, model_id)
+    edge = next((e for e in model.parent_edges if e.parent_id == parent_id), None)
+    if edge is None:
+        raise Problem(404, f"'{parent_id}' is not a parent of '{model_id}'", kind="not-found")
+    model.parent_edges.remove(edge)
+    session.flush()
+
+
+def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> TrainingEdge:
+    model = get_model(session, model_id)
+    if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
+        raise Problem(409, f"'{model_id}' is already linked to dataset '{ref['id']}'", kind="already-exists")
+    _refuse_unknown_references(session, {"datasets": [ref]})
+    edge = TrainingEdge(dataset_id=ref["id"], stage=ref["stage"], source=ref["source"])
+    model.training_edges.append(edge)
+    session.flush()
+    return edge
+
+
+def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
+    model = get_model(session, model_id)
+    edge = next((e for e in model.training_edges if e.dataset_id == dataset_id), None)
+    if edge is None:
+        raise Problem(404, f"'{model_id}' is not linked to dataset '{dataset_id}'", kind="not-found")
+    model.training_edges.remove(edge)
+    session.flush()

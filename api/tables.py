@@ -1,0 +1,198 @@
+"""ORM tables: licences, language models, datasets and the edges between them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def identifier(length: int) -> String:
+    """An id column compared byte-wise on every back end, so keyset pages agree."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Licence(Base):
+    __tablename__ = "licences"
+
+    id: Mapped[str] = mapped_column(identifier(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    version_date: Mapped[str | None] = mapped_column(String(10))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    binds_derivatives: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    alias_records: Mapped[list[LicenceAlias]] = relationship(
+        back_populates="licence", cascade="all, delete-orphan", order_by="LicenceAlias.alias"
+    )
+
+    @property
+    def aliases(self) -> list[str]:
+        return [record.alias for record in self.alias_records]
+
+
+class LicenceAlias(Base):
+    """A lower-case name that resolves to a licence: a Hugging Face key or a common spelling."""
+
+    __tablename__ = "licence_aliases"
+
+    alias: Mapped[str] = mapped_column(identifier(128), primary_key=True)
+    licence_id: Mapped[str] = mapped_column(ForeignKey("licences.id", ondelete="CASCADE"), index=True)
+
+    licence: Mapped[Licence] = relationship(back_populates="alias_records")
+
+
+class LanguageModel(Base):
+    __tablename__ = "language_models"
+
+    id: Mapped[str] = mapped_column(identifier(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    organisation: Mapped[str | None] = mapped_column(String(200), index=True)
+    release_date: Mapped[str | None] = mapped_column(String(10))
+    parameters: Mapped[int | None] = mapped_column(BigInteger)
+    license: Mapped[str | None] = mapped_column(String(1000))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    parent_edges: Mapped[list[ParentEdge]] = relationship(
+        foreign_keys="ParentEdge.child_id",
+        cascade="all, delete-orphan",
+        order_by="ParentEdge.parent_id",
+        back_populates="child",
+    )
+    training_edges: Mapped[list[TrainingEdge]] = relationship(
+        cascade="all, delete-orphan", order_by="TrainingEdge.dataset_id", back_populates="model"
+    )
+    licence_links: Mapped[list[ModelLicence]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def licence_ids(self) -> list[str]:
+        return sorted(link.licence_id for link in self.licence_links)
+
+    @property
+    def parents(self) -> list[dict[str, Any]]:
+        return [{"id": e.parent_id, "relation": e.relation, "source": e.source} for e in self.parent_edges]
+
+    @property
+    def datasets(self) -> list[dict[str, Any]]:
+        return [{"id": e.dataset_id, "stage": e.stage, "source": e.source} for e in self.training_edges]
+
+
+class ModelLicence(Base):
+    """One licence id named in a model's declared expression, for filtering by licence."""
+
+    __tablename__ = "model_licences"
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    licence_id: Mapped[str] = mapped_column(ForeignKey("licences.id"), primary_key=True, index=True)
+
+
+class ParentEdge(Base):
+    """The child model derives from the parent model by the given relation."""
+
+    __tablename__ = "parent_edges"
+    __table_args__ = (
+        CheckConstraint(_in("relation", PARENT_RELATIONS), name="relation"),
+        CheckConstraint("child_id <> parent_id", name="not_self"),
+        # Covering index for walking down the tree (descendants).
+        Index("ix_parent_edges_parent_child", "parent_id", "child_id", "relation"),
+    )
+
+    child_id: Mapped[str] = mapped_column(
+        ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    parent_id: Mapped[str] = mapped_column(ForeignKey("language_models.id"), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(2000))
+
+    child: Mapped[LanguageModel] = relationship(foreign_keys=[child_id], back_populates="parent_edges")
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(identifier(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    license: Mapped[str | None] = mapped_column(String(1000))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    generated_by: Mapped[str | None] = mapped_column(ForeignKey("language_models.id"), index=True)
+    placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    licence_links: Mapped[list[DatasetLicence]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def licence_ids(self) -> list[str]:
+        return sorted(link.licence_id for link in self.licence_links)
+
+
+class DatasetLicence(Base):
+    """One licence id named in a dataset's licence expression."""
+
+    __tablename__ = "dataset_licences"
+
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    licence_id: Mapped[str] = mapped_column(ForeignKey("licences.id"), primary_key=True, index=True)
+
+
+class TrainingEdge(Base):
+    """The model was trained on the dataset at the given stage."""
+
+    __tablename__ = "training_edges"
+    __table_args__ = (CheckConstraint(_in("stage", TRAINING_STAGES), name="stage"),)
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), primary_key=True, index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(2000))
+
+    model: Mapped[LanguageModel] = relationship(back_populates="training_edges")
+

@@ -1,0 +1,85 @@
+"""Language model shapes, with their parent and training-data edges."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
+from schemas.common import Expression, ListArgsSchema, RepoId, SourceUrl, page_of, validate_partial_date
+
+
+class ParentRefSchema(Schema):
+    """An edge from this model to a model it derives from."""
+
+    id = RepoId(required=True, metadata={"description": "The parent model's id.", "example": "meta-llama/Llama-2-7b-hf"})
+    relation = fields.String(required=True, validate=validate.OneOf(PARENT_RELATIONS),
+                             metadata={"example": "finetune"})
+    source = SourceUrl(allow_none=True, load_default=None,
+                       metadata={"description": "Where the relation is stated (model card, paper)."})
+
+
+class TrainingRefSchema(Schema):
+    """An edge from this model to a dataset it was trained on."""
+
+    id = RepoId(required=True, metadata={"description": "The dataset's id.", "example": "tatsu-lab/alpaca"})
+    stage = fields.String(required=True, validate=validate.OneOf(TRAINING_STAGES),
+                          metadata={"example": "finetuning"})
+    source = SourceUrl(allow_none=True, load_default=None)
+
+
+def _unique_ids(items: list[dict], field: str) -> None:
+    seen: set[str] = set()
+    for item in items or []:
+        if item["id"] in seen:
+            raise ValidationError({field: [f"'{item['id']}' is listed twice."]})
+        seen.add(item["id"])
+
+
+class LanguageModelSchema(Schema):
+    id = RepoId(required=True)
+    name = fields.String(allow_none=True, validate=validate.Length(1, 300), metadata={"example": "Llama 2 7B"})
+    organisation = fields.String(allow_none=True, validate=validate.Length(1, 200), metadata={"example": "Meta"})
+    release_date = fields.String(allow_none=True, validate=validate_partial_date,
+                                 metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD.", "example": "2023-07-18"})
+    parameters = fields.Integer(allow_none=True, validate=validate.Range(0, 10**15), metadata={"example": 6738415616})
+    license = Expression(allow_none=True)
+    licence_ids = fields.List(fields.String(), dump_only=True,
+                              metadata={"description": "The licence ids the expression names."})
+    source_url = SourceUrl(allow_none=True, metadata={"example": "https://huggingface.co/meta-llama/Llama-2-7b-hf"})
+    placeholder = fields.Boolean(load_default=False, metadata={
+        "description": "True for a record named by a card but not yet described; its terms are unknown."})
+    sources = fields.Dict(keys=fields.String(validate=validate.Length(1, 100)), values=SourceUrl(),
+                          load_default=dict, validate=validate.Length(max=50),
+                          metadata={"description": "Field name → URL the fact was read from.",
+                                    "example": {"license": "https://huggingface.co/meta-llama/Llama-2-7b-hf"}})
+    parents = fields.List(fields.Nested(ParentRefSchema), load_default=list, validate=validate.Length(max=100))
+    datasets = fields.List(fields.Nested(TrainingRefSchema), load_default=list, validate=validate.Length(max=500))
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @validates_schema
+    def _no_duplicate_edges(self, data, **_kwargs):
+        _unique_ids(data.get("parents"), "parents")
+        _unique_ids(data.get("datasets"), "datasets")
+
+
+class LanguageModelUpdateSchema(LanguageModelSchema):
+    """Fields to change; `parents` and `datasets`, when given, replace the whole set."""
+
+    class Meta:
+        exclude = ("id",)
+
+
+class LanguageModelListArgsSchema(ListArgsSchema):
+    license = fields.String(validate=validate.Length(1, 128), metadata={
+        "description": "Declared expression names this licence id (or alias).", "example": "Apache-2.0"})
+    organisation = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "Organisation, case-insensitive exact match.", "example": "Meta"})
+    base_model = RepoId(metadata={"description": "Has this model as a direct parent."})
+    q = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "Case-insensitive text in the id or name.", "example": "llama"})
+
+
+LanguageModelPageSchema = page_of(LanguageModelSchema, "LanguageModelPage")
+ParentRefPageSchema = page_of(ParentRefSchema, "ParentRefPage")
+TrainingRefPageSchema = page_of(TrainingRefSchema, "TrainingRefPage")
