@@ -27,6 +27,8 @@ def config_from_environment() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     return {
         "DATABASE_URL": normalise_database_url(url),
+        # PostgreSQL schema to use (search_path); default: the server's default (public).
+        "DATABASE_SCHEMA": os.environ.get("PEDIGREE_DB_SCHEMA") or None,
         # Create, migrate and seed an empty SQLite database on start-up.
         "AUTO_INIT_SQLITE": _bool("PEDIGREE_AUTO_INIT", True),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PEDIGREE_MAX_BODY_BYTES", 2 * 1024 * 1024)),

@@ -7,7 +7,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000) -> Engine:
+def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,
+                schema: str | None = None) -> Engine:
     """An engine with the settings each back end needs to behave under concurrency."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -23,6 +24,9 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
             cursor.close()
 
         return engine
+    options = f"-c statement_timeout={statement_timeout_ms}"
+    if schema:
+        options += f" -c search_path={schema}"
     return create_engine(
         url,
         pool_pre_ping=True,
@@ -31,7 +35,7 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
         pool_timeout=5,
         connect_args={
             "connect_timeout": connect_timeout,
-            "options": f"-c statement_timeout={statement_timeout_ms}",
+            "options": options,
         },
     )
 
@@ -41,6 +45,7 @@ def init_app(app: Flask) -> None:
         app.config["DATABASE_URL"],
         connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
         statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"],
+        schema=app.config.get("DATABASE_SCHEMA"),
     )
     app.extensions["pedigree.engine"] = engine
     app.extensions["pedigree.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)

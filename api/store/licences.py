@@ -46,7 +46,7 @@ def _ids_with_category(session: Session, category: str) -> list[str]:
 
 
 def _set_aliases(session: Session, licence: Licence, aliases: list[str]) -> None:
-    lowered = list(dict.fromkeys(alias.strip().lower() for alias in aliases if alias.strip()))
+    lowered = sorted({alias.strip().lower() for alias in aliases if alias.strip()})
     if lowered:
         taken = session.execute(
             select(LicenceAlias.alias, LicenceAlias.licence_id).where(

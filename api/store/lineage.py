@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.domain.graph import cycle_through_new_edge
@@ -28,7 +28,7 @@ def is_ancestor_or_self(session: Session, candidate: str, of: str) -> bool:
     if candidate == of:
         return True
     edge = ParentEdge.__table__
-    walk = select(literal(of).label("id")).cte("up", recursive=True)
+    walk = select(edge.c.parent_id.label("id")).where(edge.c.child_id == of).cte("up", recursive=True)
     walk = walk.union(select(edge.c.parent_id).join(walk, edge.c.child_id == walk.c.id))
     return session.scalar(select(walk.c.id).where(walk.c.id == candidate).limit(1)) is not None
 

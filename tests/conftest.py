@@ -1,0 +1,120 @@
+"""Fixtures: the real app on a freshly migrated SQLite file and PostgreSQL schema.
+
+PostgreSQL is the server at 127.0.0.1:5432 (database `test`, user `postgres`, or PEDIGREE_TEST_PG_URL).
+Each test gets its own schema there. Outside CI an unreachable server skips the PostgreSQL half;
+under CI=true it fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from api import create_app, migrate
+from api.db import get_engine
+
+PG_URL = os.environ.get("PEDIGREE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ("sqlite", "postgresql")
+
+_pg_state: dict[str, object] = {}
+
+
+def postgres_available() -> bool:
+    if "ok" not in _pg_state:
+        try:
+            engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            engine.dispose()
+            _pg_state["ok"] = True
+        except OperationalError as error:
+            _pg_state["ok"] = False
+            _pg_state["why"] = str(error).splitlines()[0]
+    return bool(_pg_state["ok"])
+
+
+def require_postgres() -> None:
+    if postgres_available():
+        return
+    message = f"PostgreSQL at {PG_URL} is unreachable: {_pg_state.get('why')}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: a missing PostgreSQL is a failure)", pytrace=False)
+    pytest.skip(message)
+
+
+class Database:
+    """A throw-away database: an SQLite file or a PostgreSQL schema."""
+
+    def __init__(self, backend: str, tmp_path) -> None:
+        self.backend = backend
+        self.schema: str | None = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp_path / 'pedigree.sqlite3'}"
+        else:
+            require_postgres()
+            self.url = PG_URL
+            self.schema = "t_" + uuid.uuid4().hex[:12]
+            admin = create_engine(PG_URL)
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            admin.dispose()
+
+    def config(self, **extra) -> dict:
+        return {"DATABASE_URL": self.url, "DATABASE_SCHEMA": self.schema, "AUTO_INIT_SQLITE": False,
+                "TESTING": True, **extra}
+
+    def drop(self) -> None:
+        if self.schema:
+            admin = create_engine(PG_URL)
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path) -> Iterator[Database]:
+    db = Database(request.param, tmp_path)
+    yield db
+    db.drop()
+
+
+def _migrated_app(db: Database, **extra):
+    app = create_app(db.config(**extra))
+    migrate.upgrade(get_engine(app))
+    return app
+
+
+@pytest.fixture
+def app(database):
+    """The app on an empty, freshly migrated database."""
+    app = _migrated_app(database)
+    yield app
+    get_engine(app).dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def catalogue_client(request, tmp_path_factory):
+    """A client on a database holding the built-in catalogue, shared by a module's read-only tests."""
+    db = Database(request.param, tmp_path_factory.mktemp("catalogue"))
+    app = _migrated_app(db)
+    from sqlalchemy.orm import Session
+
+    from api.catalogue import load_catalogue
+
+    with Session(get_engine(app)) as session:
+        load_catalogue(session)
+        session.commit()
+    yield app.test_client()
+    get_engine(app).dispose()
+    db.drop()
