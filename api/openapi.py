@@ -5,7 +5,10 @@ from __future__ import annotations
 import http
 
 from flask import Blueprint, Flask, send_from_directory
+import flask_smorest
 from flask_smorest import Api
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
 from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter
 
@@ -94,3 +97,13 @@ def configure(app: Flask) -> PedigreeApi:
 
     app.register_blueprint(assets)
     return api
+
+
+class StrictQueryParser(FlaskParser):
+    """Unknown query parameters are a 422: a misspelt filter must not silently match everything."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+
+class PedigreeBlueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictQueryParser()

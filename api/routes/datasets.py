@@ -1,12 +1,12 @@
 """/v1/datasets"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.db import get_session
 from api.routes.paging import page_body
 from api.store import datasets as store
 from api.store.common import transaction
+from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.datasets import DatasetListArgsSchema, DatasetPageSchema, DatasetSchema, DatasetUpdateSchema
 
 blp = Blueprint("datasets", __name__, url_prefix="/v1/datasets",

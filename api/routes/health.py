@@ -1,13 +1,13 @@
 """Liveness and readiness."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.db import get_engine
 from api.errors import problem_response
+from api.openapi import PedigreeBlueprint as Blueprint
 
 blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
 

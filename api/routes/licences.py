@@ -1,12 +1,12 @@
 """/v1/licences"""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.db import get_session
 from api.routes.paging import page_body
 from api.store import licences as store
 from api.store.common import transaction
+from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.licences import LicenceListArgsSchema, LicencePageSchema, LicenceSchema, LicenceUpdateSchema
 
 blp = Blueprint("licences", __name__, url_prefix="/v1/licences",

@@ -1,12 +1,12 @@
 """/v1/models, with parent and training-data edges as sub-resources."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.db import get_session
 from api.routes.paging import page_body, whole_list
 from api.store import models as store
 from api.store.common import transaction
+from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.models import (
     LanguageModelListArgsSchema,
     LanguageModelPageSchema,
