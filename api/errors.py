@@ -72,7 +72,7 @@ def handle_http_exception(error: HTTPException) -> Response:
             detail = f"Invalid value for {fields}."
         return problem_response(422, detail, kind="validation-error", errors=errors)
     detail = data.get("message") or error.description or HTTPStatus(status).phrase
-    if status == 400 and "json" in str(detail).lower():
+    if status == 400 and ("invalid json" in str(data).lower() or "json" in str(detail).lower()):
         return problem_response(400, "The request body is not valid JSON.", kind="malformed-request")
     if status == 404 and not data.get("message"):
         detail = f"No resource at {request.path}."

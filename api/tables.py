@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -39,6 +40,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UtcDateTime(TypeDecorator):
+    """A timestamp that reads back timezone-aware (UTC) on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -57,8 +70,8 @@ class Licence(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     binds_derivatives: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     alias_records: Mapped[list[LicenceAlias]] = relationship(
         back_populates="licence", cascade="all, delete-orphan", order_by="LicenceAlias.alias"
@@ -92,8 +105,8 @@ class LanguageModel(Base):
     source_url: Mapped[str | None] = mapped_column(String(2000))
     placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     parent_edges: Mapped[list[ParentEdge]] = relationship(
         foreign_keys="ParentEdge.child_id",
@@ -162,8 +175,8 @@ class Dataset(Base):
     placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     licence_links: Mapped[list[DatasetLicence]] = relationship(cascade="all, delete-orphan")
 
