@@ -39,7 +39,7 @@ class Gunicorn:
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2):
                     return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while workers boot
                 time.sleep(0.2)
         raise TimeoutError("gunicorn did not become ready")
 

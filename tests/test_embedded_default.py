@@ -24,12 +24,20 @@ def test_first_start_creates_migrates_and_seeds(tmp_path):
     assert llama2["license"] == "LicenseRef-scancode-llama-2-license-2023"
 
 
+def _a_leaf_model() -> str:
+    catalogue = read_catalogue()
+    used = {p["id"] for m in catalogue["models"] for p in m.get("parents", [])}
+    used |= {d.get("generated_by") for d in catalogue["datasets"]}
+    return next(m["id"] for m in catalogue["models"] if m["id"] not in used)
+
+
 def test_second_start_does_not_reseed(tmp_path):
     url = f"sqlite:///{tmp_path}/db.sqlite3"
+    leaf = _a_leaf_model()
     first = create_app({"DATABASE_URL": url}).test_client()
-    assert first.delete("/v1/models/mistralai/Mistral-7B-v0.1").status_code == 204
+    assert first.delete(f"/v1/models/{leaf}").status_code == 204
     second = create_app({"DATABASE_URL": url}).test_client()
-    assert second.get("/v1/models/mistralai/Mistral-7B-v0.1").status_code == 404
+    assert second.get(f"/v1/models/{leaf}").status_code == 404
     assert second.get("/v1/models").json["pagination"]["total"] == _catalogue_model_count() - 1
 
 
