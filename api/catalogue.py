@@ -22,7 +22,7 @@ from schemas.models import LanguageModelSchema
 
 DATA_DIR = PROJECT_ROOT / "data"
 # Keys the catalogue may carry that the API schemas do not take.
-CATALOGUE_ONLY_KEYS = ("license_history", "note", "notes")
+CATALOGUE_ONLY_KEYS = ("note", "notes")
 
 
 class CatalogueError(ValueError):

@@ -118,10 +118,18 @@ class LanguageModel(Base):
         cascade="all, delete-orphan", order_by="TrainingEdge.dataset_id", back_populates="model"
     )
     licence_links: Mapped[list[ModelLicence]] = relationship(cascade="all, delete-orphan")
+    licence_assignments: Mapped[list[LicenceAssignment]] = relationship(
+        cascade="all, delete-orphan", order_by="LicenceAssignment.position"
+    )
 
     @property
     def licence_ids(self) -> list[str]:
         return sorted(link.licence_id for link in self.licence_links)
+
+    @property
+    def license_history(self) -> list[dict[str, Any]]:
+        return [{"license": a.expression, "effective_from": a.effective_from, "source": a.source}
+                for a in self.licence_assignments]
 
     @property
     def parents(self) -> list[dict[str, Any]]:
@@ -130,6 +138,21 @@ class LanguageModel(Base):
     @property
     def datasets(self) -> list[dict[str, Any]]:
         return [{"id": e.dataset_id, "stage": e.stage, "source": e.source} for e in self.training_edges]
+
+
+class LicenceAssignment(Base):
+    """A licence a model was declared under from a date on: the history is kept, never overwritten."""
+
+    __tablename__ = "licence_assignments"
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    expression: Mapped[str | None] = mapped_column(String(1000))
+    effective_from: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str | None] = mapped_column(String(2000))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ModelLicence(Base):

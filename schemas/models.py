@@ -27,6 +27,21 @@ class TrainingRefSchema(Schema):
     source = SourceUrl(allow_none=True, load_default=None)
 
 
+def validate_full_date(value: str) -> None:
+    validate_partial_date(value)
+    if len(value) != 10:
+        raise ValidationError("Use YYYY-MM-DD.")
+
+
+class LicenceAssignmentSchema(Schema):
+    """The licence a model was declared under from a date on."""
+
+    license = Expression(required=True, allow_none=True)
+    effective_from = fields.String(load_default=None, allow_none=True, validate=validate_full_date, metadata={
+        "description": "First day the licence applied (YYYY-MM-DD); null: from the start.", "example": "2023-05-31"})
+    source = SourceUrl(allow_none=True, load_default=None)
+
+
 def _unique_ids(items: list[dict], field: str) -> None:
     seen: set[str] = set()
     for item in items or []:
@@ -42,7 +57,15 @@ class LanguageModelSchema(Schema):
     release_date = fields.String(allow_none=True, validate=validate_partial_date,
                                  metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD.", "example": "2023-07-18"})
     parameters = fields.Integer(allow_none=True, validate=validate.Range(0, 10**15), metadata={"example": 6738415616})
-    license = Expression(allow_none=True)
+    license = Expression(allow_none=True, metadata={
+        "description": "Declared licence (SPDX expression); null when none is declared (terms unknown). "
+        "A change is appended to `license_history`, effective `license_effective_from` (default today).",
+        "example": "Apache-2.0"})
+    license_effective_from = fields.String(load_only=True, validate=validate_full_date, metadata={
+        "description": "When a changed `license` takes effect (YYYY-MM-DD, default: today)."})
+    license_history = fields.List(fields.Nested(LicenceAssignmentSchema), validate=validate.Length(max=50), metadata={
+        "description": "Every licence the model was declared under, oldest first; the last one is `license`. "
+        "Given on a write, it replaces the history."})
     licence_ids = fields.List(fields.String(), dump_only=True,
                               metadata={"description": "The licence ids the expression names."})
     source_url = SourceUrl(allow_none=True, metadata={"example": "https://huggingface.co/meta-llama/Llama-2-7b-hf"})
@@ -61,6 +84,16 @@ class LanguageModelSchema(Schema):
     def _no_duplicate_edges(self, data, **_kwargs):
         _unique_ids(data.get("parents"), "parents")
         _unique_ids(data.get("datasets"), "datasets")
+
+    @validates_schema
+    def _history_in_order(self, data, **_kwargs):
+        history = data.get("license_history") or []
+        dates = [entry["effective_from"] for entry in history]
+        if any(d is None for d in dates[1:]):
+            raise ValidationError({"license_history": ["Only the first entry may have no effective_from."]})
+        known = [d for d in dates if d is not None]
+        if known != sorted(known) or len(set(known)) != len(known):
+            raise ValidationError({"license_history": ["Entries must be in increasing effective_from order."]})
 
 
 class LanguageModelUpdateSchema(LanguageModelSchema):

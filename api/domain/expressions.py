@@ -94,3 +94,36 @@ def _to_tree(node) -> ExpressionTree:
     if isinstance(node, OR):
         return ("OR", [_to_tree(arg) for arg in node.args])
     raise InvalidExpression(f"unsupported expression node {node!r}")
+
+
+MAX_ALTERNATIVES = 64
+
+
+def alternatives(text: str) -> list[list[str]]:
+    """The expression as a choice of licence sets (disjunctive normal form): OR offers a choice, AND needs all.
+
+    `A AND (B OR C)` → [[A, B], [A, C]]. Raises InvalidExpression past MAX_ALTERNATIVES choices.
+    """
+    return _dnf(tree(text))
+
+
+def _dnf(node: ExpressionTree) -> list[list[str]]:
+    if isinstance(node, str):
+        return [[node]]
+    operator, parts = node
+    if operator == "OR":
+        result = [choice for part in parts for choice in _dnf(part)]
+    else:
+        result = [[]]
+        for part in parts:
+            result = [sorted(set(left + right)) for left in result for right in _dnf(part)]
+            if len(result) > MAX_ALTERNATIVES:
+                break
+    if len(result) > MAX_ALTERNATIVES:
+        raise InvalidExpression(f"expression offers more than {MAX_ALTERNATIVES} alternatives")
+    unique: list[list[str]] = []
+    for choice in result:
+        choice = sorted(set(choice))
+        if choice not in unique:
+            unique.append(choice)
+    return unique

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.errors import Problem, not_found
 from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
 from api.store.lineage import refuse_cycle
-from api.tables import Dataset, LanguageModel, ModelLicence, ParentEdge, TrainingEdge
+from api.tables import Dataset, LanguageModel, LicenceAssignment, ModelLicence, ParentEdge, TrainingEdge
 
 _FIELDS = ("name", "organisation", "release_date", "parameters", "source_url", "placeholder", "sources")
 
@@ -18,6 +19,7 @@ _LOAD = (
     selectinload(LanguageModel.parent_edges),
     selectinload(LanguageModel.training_edges),
     selectinload(LanguageModel.licence_links),
+    selectinload(LanguageModel.licence_assignments),
 )
 
 
@@ -56,6 +58,37 @@ def _apply_licence(session: Session, model: LanguageModel, expression: str | Non
     model.license = normalised
     current = {link.licence_id: link for link in model.licence_links}
     model.licence_links = [current.get(i) or ModelLicence(licence_id=i) for i in ids]
+
+
+def _record_licence(session: Session, model: LanguageModel, data: dict[str, Any], creating: bool) -> None:
+    """Set the declared licence and keep its history: a change is appended, never overwritten."""
+    if "license_history" in data:
+        entries = [
+            (normalise_expression(session, e["license"], "license_history")[0] if e["license"] else None, e)
+            for e in data["license_history"]
+        ]
+        current = entries[-1][0] if entries else None
+        if "license" in data:
+            given = normalise_expression(session, data["license"])[0] if data["license"] else None
+            if given != current:
+                raise Problem(422, f"'license' ({given}) must equal the last entry of 'license_history' ({current})",
+                              kind="validation-error", errors={"license": ["does not match license_history"]})
+        model.licence_assignments = [
+            LicenceAssignment(position=i, expression=expression, effective_from=e["effective_from"], source=e["source"])
+            for i, (expression, e) in enumerate(entries)
+        ]
+        _apply_licence(session, model, current)
+    elif "license" in data:
+        previous = model.license
+        _apply_licence(session, model, data["license"])
+        if creating or model.license != previous:
+            default_date = None if creating else dt.date.today().isoformat()
+            model.licence_assignments.append(LicenceAssignment(
+                position=len(model.licence_assignments),
+                expression=model.license,
+                effective_from=data.get("license_effective_from", default_date),
+                source=(data.get("sources") or model.sources or {}).get("license"),
+            ))
 
 
 def _missing(session: Session, table, ids: list[str]) -> set[str]:
@@ -105,11 +138,12 @@ def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     if session.get(LanguageModel, data["id"]) is not None:
         raise Problem(409, f"model '{data['id']}' already exists", kind="already-exists")
     _refuse_unknown_references(session, data)
-    model = LanguageModel(id=data["id"], parent_edges=[], training_edges=[], licence_links=[])
+    model = LanguageModel(id=data["id"], parent_edges=[], training_edges=[], licence_links=[],
+                          licence_assignments=[])
     for field in _FIELDS:
         if field in data:
             setattr(model, field, data[field])
-    _apply_licence(session, model, data.get("license"))
+    _record_licence(session, model, data, creating=True)
     session.add(model)
     session.flush()
     _set_parents(session, model, data.get("parents", []))
@@ -124,8 +158,7 @@ def update_model(session: Session, model_id: str, data: dict[str, Any]) -> Langu
     for field in _FIELDS:
         if field in data:
             setattr(model, field, data[field])
-    if "license" in data:
-        _apply_licence(session, model, data["license"])
+    _record_licence(session, model, data, creating=False)
     if "parents" in data:
         _set_parents(session, model, data["parents"])
     if "datasets" in data:

@@ -1,0 +1,48 @@
+"""Declared-versus-inherited conflicts: a model whose own licence is looser than what it inherits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.domain import lattice
+from api.domain.terms import EffectiveTerms
+from api.domain.vocabulary import UNKNOWN
+
+# Terms where a looser declaration misleads a user; notices and name prefixes are checked elsewhere.
+CHECKED_TERMS = (
+    "commercial_use",
+    "research_only",
+    "max_monthly_active_users",
+    "redistribution",
+    "outputs_train_other_models",
+    "share_alike",
+    "use_restrictions",
+)
+
+
+def conflicts(effective: EffectiveTerms) -> list[dict[str, Any]]:
+    """Each term where the declared licence permits what an ancestor or dataset forbids."""
+    declared_group = effective.declared_group()
+    inherited_groups = effective.inherited_groups()
+    if declared_group is None or not inherited_groups:
+        return []
+    found = []
+    for term in CHECKED_TERMS:
+        declared, _ = declared_group.value(term)
+        inherited = effective.term(term, inherited_groups)
+        if declared == UNKNOWN or inherited["value"] == UNKNOWN:
+            continue
+        if lattice.at_least_as_strict(term, declared, inherited["value"]):
+            continue
+        sources = [s for s in inherited["sources"]
+                   if not lattice.at_least_as_strict(term, declared, s["value"])]
+        found.append({
+            "term": term,
+            "declared": declared,
+            "declared_licence": declared_group.expression,
+            "inherited": inherited["value"],
+            "sources": sources,
+            "message": f"declares {term.replace('_', ' ')} {declared!r} but inherits {inherited['value']!r} from "
+            + ", ".join(sorted({f"{s['licence']} on {s['imposed_by']['id']}" for s in sources})),
+        })
+    return found

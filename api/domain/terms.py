@@ -1,0 +1,222 @@
+"""Effective terms: a model's own licence combined with what its ancestors and training data impose.
+
+Each licence expression met on the way (the model's, each ancestor's, each dataset's) is a *group*;
+an `OR` gives the licensee a choice of *alternatives*, an `AND` puts several licences in one
+alternative. Every value keeps its provenance: the licence, the record carrying it, and the path
+from the queried model to that record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.domain import expressions, lattice
+from api.domain.lineage import Hop, Lineage, provenance_paths
+from api.domain.vocabulary import TERM_NAMES, UNKNOWN
+
+# What a licence that does not bind derivatives still passes on (Apache-2.0, MIT: notices and text).
+NOTICE_TERMS = ("attribution", "include_license_text")
+# What the licence of a model whose outputs became training data passes on to the trained model.
+OUTPUT_TERMS = ("outputs_train_other_models", "use_restrictions", "attribution", "derivative_name_prefix")
+
+BOTTOM = {
+    "commercial_use": "allowed",
+    "redistribution": "allowed",
+    "outputs_train_other_models": "allowed",
+    "research_only": False,
+    "share_alike": False,
+    "include_license_text": False,
+    "max_monthly_active_users": None,
+    "attribution": [],
+    "derivative_name_prefix": [],
+    "use_restrictions": [],
+}
+
+ROLE_WORDS = {
+    "declared": "declared licence of",
+    "ancestor": "ancestor",
+    "training_data": "training data",
+    "generator": "generator of training data",
+}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One term's value as one licence (or the lack of one) imposes it."""
+
+    term: str
+    value: Any
+    licence: str | None
+    role: str  # declared | ancestor | training_data | generator
+    carrier_kind: str  # model | dataset
+    carrier: str
+    path: tuple[Hop, ...]
+    source: str | None = None
+    note: str | None = None
+
+    def provenance(self) -> dict[str, Any]:
+        ids = [hop.id for hop in self.path]
+        via = [hop.via for hop in self.path[1:]]
+        return {
+            "value": self.value,
+            "licence": self.licence,
+            "role": self.role,
+            "imposed_by": {"kind": self.carrier_kind, "id": self.carrier},
+            "path": ids,
+            "via": via,
+            "source": self.source,
+            "note": self.note,
+            "explanation": self.explain(),
+        }
+
+    def explain(self) -> str:
+        what = f"{self.term.replace('_', ' ')} {_show(self.value)}"
+        by = f"imposed by {self.licence}" if self.licence else "no licence on record"
+        where = f"on {self.carrier_kind} {self.carrier}"
+        ids = [hop.id for hop in self.path]
+        route = f", via {' → '.join(ids)}" if len(ids) > 1 else ""
+        reason = f" ({self.note})" if self.licence is None and self.note else ""
+        return f"{what} — {by} {where}{route}{reason}"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@dataclass
+class Group:
+    """One licence expression on the way: the model's own, an ancestor's, a dataset's."""
+
+    role: str
+    carrier_kind: str
+    carrier: str
+    expression: str | None
+    path: tuple[Hop, ...]
+    alternatives: list[list[Contribution]] = field(default_factory=list)
+    licence_sets: list[list[str | None]] = field(default_factory=list)
+
+    def value(self, term: str) -> tuple[Any, int]:
+        """The loosest alternative's value for the term, and that alternative's index."""
+        values = [self.alternative_value(index, term) for index in range(len(self.alternatives))]
+        best = lattice.loosest(term, values)
+        return best, values.index(best)
+
+    def alternative_value(self, index: int, term: str) -> Any:
+        values = [c.value for c in self.alternatives[index] if c.term == term]
+        return lattice.strictest(term, values) if values else BOTTOM[term]
+
+
+@dataclass
+class EffectiveTerms:
+    model: str
+    groups: list[Group]
+    include_training_data: bool
+
+    def inherited_groups(self) -> list[Group]:
+        return [g for g in self.groups if g.role != "declared"]
+
+    def declared_group(self) -> Group | None:
+        return next((g for g in self.groups if g.role == "declared"), None)
+
+    def term(self, term: str, groups: list[Group] | None = None) -> dict[str, Any]:
+        """Combined value of one term, with the restrictions behind it."""
+        chosen = [(group, *group.value(term)) for group in (self.groups if groups is None else groups)]
+        value = lattice.strictest(term, [value for _, value, _ in chosen]) if chosen else BOTTOM[term]
+        sources = [
+            c.provenance()
+            for group, _, index in chosen
+            for c in group.alternatives[index]
+            if c.term == term and lattice.is_restrictive(term, c.value)
+        ]
+        return {"value": value, "sources": sources}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "include_training_data": self.include_training_data,
+            "terms": {name: self.term(name) for name in TERM_NAMES},
+            "licences": [
+                {"role": g.role, "kind": g.carrier_kind, "id": g.carrier, "expression": g.expression,
+                 "path": [hop.id for hop in g.path]}
+                for g in self.groups
+            ],
+        }
+
+
+def _terms_for(role: str, binds: Any) -> tuple[str, ...]:
+    if role == "declared":
+        return TERM_NAMES
+    if role == "generator":
+        return OUTPUT_TERMS if binds is not False else ()
+    return TERM_NAMES if binds is not False else NOTICE_TERMS
+
+
+def _unknown_alternative(role: str, kind: str, carrier: str, path: tuple[Hop, ...], why: str,
+                         licence: str | None = None) -> list[Contribution]:
+    names = OUTPUT_TERMS if role == "generator" else TERM_NAMES
+    return [Contribution(term, UNKNOWN, licence, role, kind, carrier, path, None, why) for term in names]
+
+
+def _group(lineage: Lineage, role: str, kind: str, carrier: str, expression: str | None,
+           placeholder: bool, path: tuple[Hop, ...]) -> Group:
+    group = Group(role, kind, carrier, expression, path)
+    if placeholder:
+        group.alternatives.append(_unknown_alternative(role, kind, carrier, path, "placeholder record, not yet described"))
+        group.licence_sets.append([None])
+        return group
+    if not expression:
+        group.alternatives.append(_unknown_alternative(role, kind, carrier, path, "no licence declared"))
+        group.licence_sets.append([None])
+        return group
+    try:
+        choices = expressions.alternatives(expression)
+    except expressions.InvalidExpression as error:
+        group.alternatives.append(_unknown_alternative(role, kind, carrier, path, f"unreadable licence: {error}"))
+        group.licence_sets.append([None])
+        return group
+    for licence_ids in choices:
+        contributions: list[Contribution] = []
+        for licence_id in licence_ids:
+            record = lineage.licences.get(licence_id)
+            if record is None:
+                contributions += _unknown_alternative(role, kind, carrier, path, "licence not on record", licence_id)
+                continue
+            binds = (record.binds_derivatives or {}).get("value", UNKNOWN)
+            for term in _terms_for(role, binds):
+                fact = record.terms.get(term) or {"value": UNKNOWN}
+                contributions.append(Contribution(term, fact.get("value", UNKNOWN), licence_id, role, kind, carrier,
+                                                  path, fact.get("source"), fact.get("note")))
+        group.alternatives.append(contributions)
+        group.licence_sets.append(list(licence_ids))
+    return group
+
+
+def effective_terms(lineage: Lineage, include_training_data: bool = True) -> EffectiveTerms:
+    """Combine the model's licence with the binding terms of every ancestor and (optionally) dataset."""
+    ancestry = Lineage(lineage.root, lineage.models, lineage.parents, lineage.datasets, [], lineage.licences)
+    ancestor_paths = provenance_paths(ancestry)
+    groups: list[Group] = []
+    for (kind, carrier), path in sorted(ancestor_paths.items()):
+        node = lineage.models.get(carrier)
+        role = "declared" if carrier == lineage.root else "ancestor"
+        groups.append(_group(lineage, role, "model", carrier, node.license if node else None,
+                             node.placeholder if node else True, tuple(path)))
+    if include_training_data:
+        for (kind, carrier), path in sorted(provenance_paths(lineage).items()):
+            if kind == "dataset":
+                node = lineage.datasets.get(carrier)
+                groups.append(_group(lineage, "training_data", "dataset", carrier, node.license if node else None,
+                                     node.placeholder if node else True, tuple(path)))
+            elif (kind, carrier) not in ancestor_paths:
+                node = lineage.models.get(carrier)
+                groups.append(_group(lineage, "generator", "model", carrier, node.license if node else None,
+                                     node.placeholder if node else True, tuple(path)))
+    groups.sort(key=lambda g: (list(ROLE_WORDS).index(g.role), len(g.path), g.carrier))
+    return EffectiveTerms(lineage.root, groups, include_training_data)
