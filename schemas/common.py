@@ -36,6 +36,12 @@ def validate_partial_date(value: str) -> None:
         raise ValidationError("Not a real date.") from None
 
 
+def validate_full_date(value: str) -> None:
+    validate_partial_date(value)
+    if len(value) != 10:
+        raise ValidationError("Use YYYY-MM-DD.")
+
+
 def RepoId(**kwargs) -> fields.String:  # noqa: N802 - a field factory reads like a field class
     """A Hugging Face repo id field."""
     metadata = {"pattern": f"^{REPO_ID_PATTERN}$", "example": "meta-llama/Llama-2-7b-hf"}

@@ -5,7 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
-from schemas.common import Expression, ListArgsSchema, RepoId, SourceUrl, page_of, validate_partial_date
+from schemas.common import (
+    Expression,
+    ListArgsSchema,
+    RepoId,
+    SourceUrl,
+    page_of,
+    validate_full_date,
+    validate_partial_date,
+)
 
 
 class ParentRefSchema(Schema):
@@ -25,12 +33,6 @@ class TrainingRefSchema(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(TRAINING_STAGES),
                           metadata={"example": "finetuning"})
     source = SourceUrl(allow_none=True, load_default=None)
-
-
-def validate_full_date(value: str) -> None:
-    validate_partial_date(value)
-    if len(value) != 10:
-        raise ValidationError("Use YYYY-MM-DD.")
 
 
 class LicenceAssignmentSchema(Schema):

@@ -20,10 +20,20 @@ CHECKED_TERMS = (
 )
 
 
+def namespace(record_id: str) -> str | None:
+    """The Hub organisation of an id (`meta-llama/Llama-2-7b-hf` → `meta-llama`); None for legacy ids."""
+    return record_id.split("/", 1)[0].lower() if "/" in record_id else None
+
+
 def conflicts(effective: EffectiveTerms) -> list[dict[str, Any]]:
-    """Each term where the declared licence permits what an ancestor or dataset forbids."""
+    """Each term where the declared licence permits what an ancestor or dataset forbids.
+
+    Records published under the model's own Hub organisation are left out: a rights holder may
+    relicense its own work (Meta's Llama 3.2 distilled from its Llama 3.1), which is no hand-off.
+    """
     declared_group = effective.declared_group()
-    inherited_groups = effective.inherited_groups()
+    own = namespace(effective.model)
+    inherited_groups = [g for g in effective.inherited_groups() if own is None or namespace(g.carrier) != own]
     if declared_group is None or not inherited_groups:
         return []
     found = []
@@ -35,7 +45,7 @@ def conflicts(effective: EffectiveTerms) -> list[dict[str, Any]]:
         if lattice.at_least_as_strict(term, declared, inherited["value"]):
             continue
         sources = [s for s in inherited["sources"]
-                   if not lattice.at_least_as_strict(term, declared, s["value"])]
+                   if s["value"] != UNKNOWN and not lattice.at_least_as_strict(term, declared, s["value"])]
         found.append({
             "term": term,
             "declared": declared,

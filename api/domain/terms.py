@@ -71,13 +71,17 @@ class Contribution:
         }
 
     def explain(self) -> str:
+        """A sentence a user can read: what, which licence, on which record, reached how."""
         what = f"{self.term.replace('_', ' ')} {_show(self.value)}"
-        by = f"imposed by {self.licence}" if self.licence else "no licence on record"
-        where = f"on {self.carrier_kind} {self.carrier}"
+        where = f"{self.carrier_kind} {self.carrier}"
         ids = [hop.id for hop in self.path]
         route = f", via {' → '.join(ids)}" if len(ids) > 1 else ""
-        reason = f" ({self.note})" if self.licence is None and self.note else ""
-        return f"{what} — {by} {where}{route}{reason}"
+        if self.value == UNKNOWN:
+            if self.licence is None:
+                return f"{what} — {where} has {self.note or 'no licence on record'}{route}"
+            reason = self.note if self.note == "licence not on record" else "states no value for this term"
+            return f"{what} — {self.licence} on {where} {reason}{route}"
+        return f"{what} — imposed by {self.licence} on {where}{route}"
 
 
 def _show(value: Any) -> str:
@@ -135,6 +139,7 @@ class EffectiveTerms:
             for c in group.alternatives[index]
             if c.term == term and lattice.is_restrictive(term, c.value)
         ]
+        sources.sort(key=lambda s: s["value"] != value)  # the sources that decide the value first
         return {"value": value, "sources": sources}
 
     def as_dict(self) -> dict[str, Any]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, true
 from sqlalchemy.orm import Session
 
 from api.domain.graph import cycle_through_new_edge
+from api.domain.lineage import ParentLink
 from api.errors import Problem
 from api.tables import ParentEdge
 
@@ -44,3 +45,67 @@ def refuse_cycle(session: Session, child: str, parent: str) -> None:
         kind="cycle",
         cycle=cycle,
     )
+
+
+def _edge_filter(edge, relations: list[str] | None):
+    return edge.c.relation.in_(relations) if relations else true()
+
+
+def ancestor_links(session: Session, model_ids: str | list[str],
+                   relations: list[str] | None = None) -> list[ParentLink]:
+    """Every parent edge above the model(s) (only through the given relations, if any): one recursive CTE."""
+    edge = ParentEdge.__table__
+    start = [model_ids] if isinstance(model_ids, str) else list(model_ids)
+    walk = (
+        select(edge.c.child_id, edge.c.parent_id, edge.c.relation)
+        .where(edge.c.child_id.in_(start), _edge_filter(edge, relations))
+        .cte("above", recursive=True)
+    )
+    walk = walk.union(
+        select(edge.c.child_id, edge.c.parent_id, edge.c.relation)
+        .join(walk, edge.c.child_id == walk.c.parent_id)
+        .where(_edge_filter(edge, relations))
+    )
+    return [ParentLink(*row) for row in session.execute(select(walk.c.child_id, walk.c.parent_id, walk.c.relation))]
+
+
+def descendant_links(session: Session, model_id: str, max_depth: int, relations: list[str] | None = None,
+                     node_limit: int | None = None) -> list[ParentLink]:
+    """Parent edges below the model down to max_depth: one recursive CTE."""
+    edge = ParentEdge.__table__
+    walk = (
+        select(edge.c.child_id, edge.c.parent_id, edge.c.relation, literal(1).label("depth"))
+        .where(edge.c.parent_id == model_id, _edge_filter(edge, relations))
+        .cte("below", recursive=True)
+    )
+    walk = walk.union(
+        select(edge.c.child_id, edge.c.parent_id, edge.c.relation, walk.c.depth + 1)
+        .join(walk, edge.c.parent_id == walk.c.child_id)
+        .where(walk.c.depth < max_depth, _edge_filter(edge, relations))
+    )
+    query = select(walk.c.child_id, walk.c.parent_id, walk.c.relation).distinct()
+    if node_limit is not None:
+        query = query.limit(node_limit)
+    return [ParentLink(*row) for row in session.execute(query)]
+
+
+def descendants_page(session: Session, model_id: str, *, limit: int, after: str | None,
+                     max_depth: int, relations: list[str] | None = None) -> tuple[list[tuple[str, int]], int]:
+    """One page of (id, minimum depth) below the model in id order, and the total: keyset on id."""
+    edge = ParentEdge.__table__
+    walk = (
+        select(edge.c.child_id.label("id"), literal(1).label("depth"))
+        .where(edge.c.parent_id == model_id, _edge_filter(edge, relations))
+        .cte("below", recursive=True)
+    )
+    walk = walk.union(
+        select(edge.c.child_id, walk.c.depth + 1)
+        .join(walk, edge.c.parent_id == walk.c.id)
+        .where(walk.c.depth < max_depth, _edge_filter(edge, relations))
+    )
+    closure = select(walk.c.id, func.min(walk.c.depth).label("depth")).group_by(walk.c.id).subquery("closure")
+    total = session.scalar(select(func.count()).select_from(closure))
+    page = select(closure.c.id, closure.c.depth).order_by(closure.c.id).limit(limit)
+    if after is not None:
+        page = page.where(closure.c.id > after)
+    return [(row.id, row.depth) for row in session.execute(page)], total or 0

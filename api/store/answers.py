@@ -1,0 +1,124 @@
+"""Lineage and permitted-use answers: load a snapshot from the database, hand it to the pure domain."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from api.domain import render
+from api.domain.conflicts import conflicts
+from api.domain.lineage import model_depths
+from api.domain.terms import EffectiveTerms, effective_terms
+from api.errors import not_found
+from api.store.common import Page, resolve_one_licence
+from api.store.lineage import ancestor_links, descendant_links, descendants_page
+from api.store.snapshots import load_snapshot
+from api.tables import LanguageModel, ParentEdge, TrainingEdge
+
+
+def _require_model(session: Session, model_id: str) -> None:
+    if session.scalar(select(LanguageModel.id).where(LanguageModel.id == model_id)) is None:
+        raise not_found("model", model_id)
+
+
+def effective(session: Session, model_id: str, *, as_of: str | None = None,
+              include_training_data: bool = True) -> EffectiveTerms:
+    _require_model(session, model_id)
+    return effective_terms(load_snapshot(session, [model_id], as_of), include_training_data)
+
+
+def model_conflicts(session: Session, model_id: str) -> list[dict[str, Any]]:
+    return conflicts(effective(session, model_id))
+
+
+def ancestors(session: Session, model_id: str, *, max_depth: int | None, relations: list[str] | None) -> list[dict]:
+    _require_model(session, model_id)
+    links = ancestor_links(session, model_id, relations)
+    found = model_depths(links, model_id, max_depth)
+    rows = [
+        {"id": node, "depth": depth, "path": path, "relations": rels}
+        for node, (depth, path, rels) in found.items()
+    ]
+    return sorted(rows, key=lambda r: (r["depth"], r["id"]))
+
+
+def descendants(session: Session, model_id: str, *, limit: int, after: str | None, max_depth: int,
+                relations: list[str] | None) -> Page:
+    _require_model(session, model_id)
+    rows, total = descendants_page(session, model_id, limit=limit + 1, after=after, max_depth=max_depth,
+                                   relations=relations)
+    next_after = rows[limit - 1][0] if len(rows) > limit else None
+    rows = rows[:limit]
+    paths: dict[str, tuple[int, list[str], list[str]]] = {}
+    # The way down to each node on the page, read from the page's ancestry: one CTE for the page.
+    links = ancestor_links(session, [node for node, _ in rows], relations) if rows else []
+    for node, _depth in rows:
+        up = model_depths(links, node)
+        if model_id in up:
+            _, path, rels = up[model_id]
+            paths[node] = (len(path) - 1, list(reversed(path)), list(reversed(rels)))
+    items = [
+        {"id": node, "depth": depth, "path": paths.get(node, (0, [], []))[1], "relations": paths.get(node, (0, [], []))[2]}
+        for node, depth in rows
+    ]
+    return Page(items=items, total=total, limit=limit, next_after=next_after)
+
+
+def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relations: list[str] | None,
+                  node_limit: int) -> dict[str, Any]:
+    _require_model(session, model_id)
+    above = [link for link in ancestor_links(session, model_id, relations)]
+    reached_up = model_depths(above, model_id, up)
+    above = [l for l in above if l.child in reached_up or l.child == model_id]
+    above = [l for l in above if l.parent in reached_up]
+    below = descendant_links(session, model_id, down, relations, node_limit + 1) if down > 0 else []
+    truncated = len(below) > node_limit
+    below = below[:node_limit]
+    links = above + below
+    ids = {model_id} | {end for link in links for end in (link.child, link.parent)}
+    labels = {
+        row.id: {"name": row.name, "license": row.license, "placeholder": row.placeholder}
+        for row in session.execute(
+            select(LanguageModel.id, LanguageModel.name, LanguageModel.license, LanguageModel.placeholder)
+            .where(LanguageModel.id.in_(sorted(ids)))
+        )
+    }
+    data = render.graph(model_id, links, labels)
+    data["truncated"] = truncated
+    return data
+
+
+def conflicts_page(session: Session, *, limit: int, after: str | None, license: str | None,
+                   organisation: str | None) -> Page:
+    """Models whose declared licence is looser than what they inherit, in id order."""
+    candidates = select(LanguageModel.id).where(
+        or_(exists().where(ParentEdge.child_id == LanguageModel.id),
+            exists().where(TrainingEdge.model_id == LanguageModel.id))
+    )
+    if organisation:
+        candidates = candidates.where(func.lower(LanguageModel.organisation) == organisation.lower())
+    ids = sorted(session.scalars(candidates))
+    licence_id = resolve_one_licence(session, license) or license if license else None
+    snapshot = load_snapshot(session, ids) if ids else None
+    found = []
+    for model_id in ids:
+        effective_model = effective_terms(dataclasses.replace(snapshot, root=model_id))
+        model_conflicts = conflicts(effective_model)
+        if not model_conflicts:
+            continue
+        declared = snapshot.models[model_id].license
+        if licence_id:
+            named = {s["licence"] for c in model_conflicts for s in c["sources"]}
+            group = effective_model.declared_group()
+            named |= {i for alt in (group.licence_sets if group else []) for i in alt if i}
+            if licence_id not in named:
+                continue
+        found.append({"model": model_id, "declared_licence": declared, "conflicts": model_conflicts})
+    total = len(found)
+    if after is not None:
+        found = [row for row in found if row["model"] > after]
+    next_after = found[limit - 1]["model"] if len(found) > limit else None
+    return Page(items=found[:limit], total=total, limit=limit, next_after=next_after)

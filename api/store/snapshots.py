@@ -1,0 +1,89 @@
+"""Load the plain lineage snapshot the domain needs, in a fixed number of queries.
+
+One recursive CTE collects every model above the start models, following parent edges and
+dataset → generating-model links; then one query each for models, edges, datasets, licences.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session
+
+from api.domain import expressions
+from api.domain.history import licence_in_force
+from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
+from api.tables import Dataset, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
+
+
+def models_above(session: Session, start_ids: list[str]) -> set[str]:
+    """The start models and every model above them (parents, and generators of training data)."""
+    edge = ParentEdge.__table__
+    training = TrainingEdge.__table__
+    dataset = Dataset.__table__
+    model = LanguageModel.__table__
+    upward = union_all(
+        select(edge.c.child_id.label("src"), edge.c.parent_id.label("dst")),
+        select(training.c.model_id, dataset.c.generated_by)
+        .join(dataset, dataset.c.id == training.c.dataset_id)
+        .where(dataset.c.generated_by.is_not(None)),
+    ).subquery("upward")
+    walk = select(model.c.id).where(model.c.id.in_(start_ids)).cte("walk", recursive=True)
+    walk = walk.union(select(upward.c.dst).join(walk, upward.c.src == walk.c.id))
+    return set(session.scalars(select(walk.c.id)))
+
+
+def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = None) -> Lineage:
+    """Everything above the start models. `root` is the first start id."""
+    ids = sorted(models_above(session, start_ids))
+    history: dict[str, list[dict]] = {}
+    if as_of is not None:
+        for row in session.execute(
+            select(LicenceAssignment.model_id, LicenceAssignment.expression, LicenceAssignment.effective_from)
+            .where(LicenceAssignment.model_id.in_(ids))
+            .order_by(LicenceAssignment.model_id, LicenceAssignment.position)
+        ):
+            history.setdefault(row.model_id, []).append({"license": row.expression, "effective_from": row.effective_from})
+    models = {
+        row.id: ModelNode(row.id, licence_in_force(row.license, history.get(row.id, []), as_of), row.placeholder,
+                          row.name)
+        for row in session.execute(
+            select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder, LanguageModel.name)
+            .where(LanguageModel.id.in_(ids))
+        )
+    }
+    parents = [
+        ParentLink(row.child_id, row.parent_id, row.relation)
+        for row in session.execute(
+            select(ParentEdge.child_id, ParentEdge.parent_id, ParentEdge.relation).where(ParentEdge.child_id.in_(ids))
+        )
+    ]
+    training = [
+        TrainingLink(row.model_id, row.dataset_id, row.stage)
+        for row in session.execute(
+            select(TrainingEdge.model_id, TrainingEdge.dataset_id, TrainingEdge.stage)
+            .where(TrainingEdge.model_id.in_(ids))
+        )
+    ]
+    dataset_ids = sorted({link.dataset for link in training})
+    datasets = {
+        row.id: DatasetNode(row.id, row.license, row.generated_by, row.placeholder)
+        for row in session.execute(
+            select(Dataset.id, Dataset.license, Dataset.generated_by, Dataset.placeholder)
+            .where(Dataset.id.in_(dataset_ids))
+        )
+    }
+    licence_ids: set[str] = set()
+    for text in [m.license for m in models.values()] + [d.license for d in datasets.values()]:
+        if text:
+            try:
+                licence_ids.update(expressions.licence_names(text))
+            except expressions.InvalidExpression:
+                pass
+    licences = {
+        row.id: LicenceRecord(row.id, row.terms or {}, row.binds_derivatives or {}, row.name)
+        for row in session.execute(
+            select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name)
+            .where(Licence.id.in_(sorted(licence_ids)))
+        )
+    }
+    return Lineage(start_ids[0] if start_ids else "", models, parents, datasets, training, licences)

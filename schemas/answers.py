@@ -1,0 +1,159 @@
+"""Shapes of lineage, effective-terms, verdict and conflict answers."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from api.domain.vocabulary import PARENT_RELATIONS, TERM_NAMES
+from schemas.common import ListArgsSchema, page_of, validate_full_date
+
+MAX_DEPTH = 50
+
+
+_RELATION = fields.List(
+    fields.String(validate=validate.OneOf(PARENT_RELATIONS)),
+    metadata={"description": "Walk only edges of these relation types (repeat the parameter for several).",
+              "example": ["finetune"]},
+)
+
+
+class AncestorArgsSchema(Schema):
+    max_depth = fields.Integer(validate=validate.Range(1, MAX_DEPTH),
+                               metadata={"description": f"Stop this many edges up (1-{MAX_DEPTH})."})
+    relation = _RELATION
+
+
+class DescendantArgsSchema(ListArgsSchema):
+    max_depth = fields.Integer(load_default=MAX_DEPTH, validate=validate.Range(1, MAX_DEPTH),
+                               metadata={"description": f"Stop this many edges down (1-{MAX_DEPTH})."})
+    relation = _RELATION
+
+
+class LineageArgsSchema(Schema):
+    up = fields.Integer(load_default=MAX_DEPTH, validate=validate.Range(0, MAX_DEPTH),
+                        metadata={"description": "Edges to follow upwards (ancestors)."})
+    down = fields.Integer(load_default=1, validate=validate.Range(0, MAX_DEPTH),
+                          metadata={"description": "Edges to follow downwards (descendants)."})
+    relation = _RELATION
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "mermaid", "dot"]), metadata={
+        "description": "`json` (nodes + edges), `mermaid` (text/plain) or `dot` (Graphviz, text/vnd.graphviz)."})
+
+
+class TermsArgsSchema(Schema):
+    as_of = fields.String(validate=validate_full_date, metadata={
+        "description": "Apply each model's licence in force on this date (YYYY-MM-DD).", "example": "2023-05-28"})
+    include_training_data = fields.Boolean(load_default=True, metadata={
+        "description": "Count the terms of training datasets (and of models that generated them)."})
+
+
+class UseArgsSchema(TermsArgsSchema):
+    commercial = fields.Boolean(metadata={"description": "The use is commercial."})
+    monthly_active_users = fields.Integer(validate=validate.Range(0, 10**12), metadata={
+        "description": "Monthly active users of the product.", "example": 1000})
+    redistribute_weights = fields.Boolean(metadata={"description": "The (derived) weights will be distributed."})
+    train_other_models_on_outputs = fields.Boolean(metadata={
+        "description": "Outputs will be used to train other models."})
+    research_only = fields.Boolean(metadata={
+        "description": "The use is research only (false: also fails research-only licences)."})
+
+
+class LineageNodeRefSchema(Schema):
+    id = fields.String(metadata={"example": "huggyllama/llama-7b"})
+    depth = fields.Integer(metadata={"example": 1})
+    path = fields.List(fields.String(), metadata={"description": "Ids from the queried model to this one."})
+    relations = fields.List(fields.String(), metadata={"description": "Relation of each edge on the path."})
+
+
+class AncestorListSchema(Schema):
+    data = fields.List(fields.Nested(LineageNodeRefSchema))
+    pagination = fields.Dict()
+
+
+DescendantPageSchema = page_of(LineageNodeRefSchema, "DescendantPage")
+
+
+class GraphNodeSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    license = fields.String(allow_none=True)
+    placeholder = fields.Boolean()
+
+
+class GraphEdgeSchema(Schema):
+    from_ = fields.Integer(data_key="from", metadata={"description": "Index of the child node."})
+    to = fields.Integer(metadata={"description": "Index of the parent node."})
+    relation = fields.String()
+
+
+class LineageGraphSchema(Schema):
+    nodes = fields.List(fields.Nested(GraphNodeSchema), metadata={"description": "Node 0 is the queried model."})
+    edges = fields.List(fields.Nested(GraphEdgeSchema))
+    truncated = fields.Boolean(metadata={"description": "True when the downward part was cut at the node limit."})
+
+
+class ProvenanceSchema(Schema):
+    value = fields.Raw(allow_none=True)
+    licence = fields.String(allow_none=True, metadata={"example": "LicenseRef-scancode-llama-license-2023"})
+    role = fields.String(metadata={"description": "declared | ancestor | training_data | generator"})
+    imposed_by = fields.Dict(metadata={"example": {"kind": "model", "id": "huggyllama/llama-7b"}})
+    path = fields.List(fields.String())
+    via = fields.List(fields.String())
+    source = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    explanation = fields.String(metadata={"example": "commercial use forbidden — imposed by "
+                                          "LicenseRef-scancode-llama-license-2023 on model huggyllama/llama-7b, "
+                                          "via lmsys/vicuna-7b-v1.3 → huggyllama/llama-7b"})
+
+
+class EffectiveTermSchema(Schema):
+    value = fields.Raw(allow_none=True)
+    sources = fields.List(fields.Nested(ProvenanceSchema))
+
+
+class EffectiveTermsSchema(Schema):
+    model = fields.String()
+    as_of = fields.String(allow_none=True)
+    include_training_data = fields.Boolean()
+    terms = fields.Nested(Schema.from_dict({name: fields.Nested(EffectiveTermSchema) for name in TERM_NAMES},
+                                           name="EffectiveTermMap"))
+    licences = fields.List(fields.Dict(), metadata={"description": "Every licence expression taken into account."})
+
+
+class FindingSchema(Schema):
+    term = fields.String()
+    value = fields.Raw(allow_none=True)
+    message = fields.String()
+    provenance = fields.Nested(ProvenanceSchema)
+
+
+class VerdictSchema(Schema):
+    model = fields.String()
+    use = fields.Dict()
+    verdict = fields.String(validate=validate.OneOf(["permitted", "permitted_with_obligations", "forbidden", "unknown"]))
+    violations = fields.List(fields.Nested(FindingSchema))
+    obligations = fields.List(fields.Nested(FindingSchema))
+    unknowns = fields.List(fields.Nested(FindingSchema))
+
+
+class ConflictSchema(Schema):
+    term = fields.String()
+    declared = fields.Raw(allow_none=True)
+    declared_licence = fields.String(allow_none=True)
+    inherited = fields.Raw(allow_none=True)
+    sources = fields.List(fields.Nested(ProvenanceSchema))
+    message = fields.String()
+
+
+class ModelConflictsSchema(Schema):
+    model = fields.String()
+    declared_licence = fields.String(allow_none=True)
+    conflicts = fields.List(fields.Nested(ConflictSchema))
+
+
+class ConflictArgsSchema(ListArgsSchema):
+    license = fields.String(validate=validate.Length(1, 128), metadata={
+        "description": "Only conflicts where this licence is declared or inherited."})
+    organisation = fields.String(validate=validate.Length(1, 200))
+
+
+ConflictPageSchema = page_of(ModelConflictsSchema, "ConflictPage")
