@@ -80,7 +80,7 @@ class GraphNodeSchema(Schema):
 
 
 class GraphEdgeSchema(Schema):
-    from_ = fields.Integer(data_key="from", metadata={"description": "Index of the child node."})
+    from_ = fields.Integer(data_key="from", attribute="from", metadata={"description": "Index of the child node."})
     to = fields.Integer(metadata={"description": "Index of the parent node."})
     relation = fields.String()
 
@@ -153,7 +153,8 @@ class ModelConflictsSchema(Schema):
 class ConflictArgsSchema(ListArgsSchema):
     license = fields.String(validate=validate.Length(1, 128), metadata={
         "description": "Only conflicts where this licence is declared or inherited."})
-    organisation = fields.String(validate=validate.Length(1, 200))
+    organisation = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "Only models of this organisation (case-insensitive)."})
 
 
 ConflictPageSchema = page_of(ModelConflictsSchema, "ConflictPage")

@@ -103,9 +103,9 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def catalogue_client(request, tmp_path_factory):
-    """A client on a database holding the built-in catalogue, shared by a module's read-only tests."""
+    """A client on a database holding the built-in catalogue, shared by read-only tests (never write to it)."""
     db = Database(request.param, tmp_path_factory.mktemp("catalogue"))
     app = _migrated_app(db)
     from sqlalchemy.orm import Session

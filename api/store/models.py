@@ -114,12 +114,13 @@ def _refuse_unknown_references(session: Session, data: dict[str, Any]) -> None:
         raise Problem(422, "Unknown references: " + "; ".join(names), kind="validation-error", errors=errors)
 
 
-def _set_parents(session: Session, model: LanguageModel, parents: list[dict[str, Any]]) -> None:
+def _set_parents(session: Session, model: LanguageModel, parents: list[dict[str, Any]], creating: bool) -> None:
     lock_graph(session)
     model.parent_edges = []
     session.flush()
     for ref in parents:
-        refuse_cycle(session, model.id, ref["id"])
+        if not creating:  # a model being created has no children yet: its edges cannot close a cycle
+            refuse_cycle(session, model.id, ref["id"])
         model.parent_edges.append(ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"]))
         session.flush()
 
@@ -146,7 +147,7 @@ def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     _record_licence(session, model, data, creating=True)
     session.add(model)
     session.flush()
-    _set_parents(session, model, data.get("parents", []))
+    _set_parents(session, model, data.get("parents", []), creating=True)
     _set_datasets(model, data.get("datasets", []))
     session.flush()
     return model
@@ -160,7 +161,7 @@ def update_model(session: Session, model_id: str, data: dict[str, Any]) -> Langu
             setattr(model, field, data[field])
     _record_licence(session, model, data, creating=False)
     if "parents" in data:
-        _set_parents(session, model, data["parents"])
+        _set_parents(session, model, data["parents"], creating=False)
     if "datasets" in data:
         _set_datasets(model, data["datasets"])
     session.flush()
