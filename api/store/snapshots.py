@@ -6,7 +6,7 @@ dataset → generating-model links; then one query each for models, edges, datas
 
 from __future__ import annotations
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
@@ -15,21 +15,33 @@ from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, P
 from api.tables import Dataset, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
 
 
-def models_above(session: Session, start_ids: list[str]) -> set[str]:
-    """The start models and every model above them (parents, and generators of training data)."""
+def _parent_closure(session: Session, start_ids: list[str]) -> set[str]:
+    """The start models that exist and every model above them through parent edges: one recursive CTE."""
     edge = ParentEdge.__table__
-    training = TrainingEdge.__table__
-    dataset = Dataset.__table__
     model = LanguageModel.__table__
-    upward = union_all(
-        select(edge.c.child_id.label("src"), edge.c.parent_id.label("dst")),
-        select(training.c.model_id, dataset.c.generated_by)
-        .join(dataset, dataset.c.id == training.c.dataset_id)
-        .where(dataset.c.generated_by.is_not(None)),
-    ).subquery("upward")
     walk = select(model.c.id).where(model.c.id.in_(start_ids)).cte("walk", recursive=True)
-    walk = walk.union(select(upward.c.dst).join(walk, upward.c.src == walk.c.id))
+    walk = walk.union(select(edge.c.parent_id).join(walk, edge.c.child_id == walk.c.id))
     return set(session.scalars(select(walk.c.id)))
+
+
+def models_above(session: Session, start_ids: list[str]) -> set[str]:
+    """The start models and every model above them: parents, and the generators of their training data.
+
+    One indexed CTE over parent edges, then one more round only where generated datasets lead to
+    models not reached yet (usually none, rarely more than one round).
+    """
+    found: set[str] = set()
+    frontier = sorted(set(start_ids))
+    while frontier:
+        reached = _parent_closure(session, frontier) - found
+        found |= reached
+        generators = session.scalars(
+            select(Dataset.generated_by).distinct()
+            .join(TrainingEdge, TrainingEdge.dataset_id == Dataset.id)
+            .where(TrainingEdge.model_id.in_(sorted(reached)), Dataset.generated_by.is_not(None))
+        ) if reached else []
+        frontier = sorted(set(generators) - found)
+    return found
 
 
 def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = None) -> Lineage:
