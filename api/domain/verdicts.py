@@ -118,7 +118,8 @@ def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
     seen: set[tuple] = set()
     unique = []
     for f in findings:
-        key = (f.kind, f.term, f.message, f.contribution.licence, f.contribution.carrier)
+        # The same duty from the same licence met twice on the way is one duty (the nearest is shown).
+        key = (f.kind, f.term, f.message, f.contribution.licence)
         if key not in seen:
             seen.add(key)
             unique.append(f)
