@@ -14,12 +14,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     from api import bootstrap, cli, db, errors, openapi
-    from api.routes import answers, datasets, health, licences, models
+    from api.routes import answers, datasets, health, imports, licences, models
 
     db.init_app(app)
     errors.register(app)
     api = openapi.configure(app)
-    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp):
+    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp):
         api.register_blueprint(blueprint)
     cli.register(app)
     bootstrap.prepare_embedded_database(app)

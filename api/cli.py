@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from api import migrate
@@ -55,6 +55,67 @@ def catalogue_load() -> None:
     click.echo(", ".join(f"{count} {kind}" for kind, count in counts.items()) + " loaded")
 
 
+def _cards_in(paths: tuple[str, ...]):
+    """Card files: `org__name.md` files, or `…/org/name/README.md` in a tree of repos."""
+    from pathlib import Path
+
+    from api.routes.imports import card_id_from_filename
+    from api.store.imports import CardInput
+
+    found = []
+    for given in paths:
+        root = Path(given)
+        files = sorted(root.rglob("*.md")) if root.is_dir() else [root]
+        for path in files:
+            if path.name.lower() == "readme.md":
+                relative = path.parent.relative_to(root) if root.is_dir() else path.parent
+                card_id = "/".join(relative.parts[-2:])
+            else:
+                card_id = card_id_from_filename(path.name)
+            found.append(CardInput(id=card_id, content=path.read_text(encoding="utf-8", errors="replace"),
+                                   source_url=None))
+    return found
+
+
+@click.command("import-cards")
+@with_appcontext
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--atomic", is_flag=True, help="All or nothing: if any card fails, import none.")
+def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
+    """Import Hugging Face model cards from files or folders (org__name.md, or org/name/README.md)."""
+    from api.store.imports import import_cards
+
+    cards = _cards_in(paths)
+    if not cards:
+        raise click.UsageError("no .md card files found")
+    results = []
+    with Session(get_engine()) as session:
+        with click.progressbar(cards, label=f"Importing {len(cards)} cards", show_pos=True,
+                               item_show_func=lambda c: c.id if c else "") as bar:
+            for card in bar:
+                card_results, _ = import_cards(session, [card], atomic=atomic)
+                results += card_results
+                if not atomic:
+                    session.commit()
+        failed = [r for r in results if r.status == "error"]
+        if atomic and failed:
+            session.rollback()
+        else:
+            session.commit()
+    for result in failed:
+        click.echo(f"error   {result.id}: {result.reason}", err=True)
+    placeholders = sum(len(r.placeholders["models"]) + len(r.placeholders["datasets"]) for r in results)
+    created = sum(r.status == "created" for r in results)
+    updated = sum(r.status == "updated" for r in results)
+    if atomic and failed:
+        click.echo(f"nothing imported (--atomic): {len(failed)} of {len(results)} cards failed")
+        raise SystemExit(1)
+    click.echo(f"{created} created, {updated} updated, {len(failed)} failed, {placeholders} placeholders")
+    if failed:
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(catalogue_cli)
+    app.cli.add_command(import_cards_command)

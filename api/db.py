@@ -15,6 +15,8 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+            # Let SQLAlchemy, not the sqlite3 module, issue BEGIN, so SAVEPOINTs work (SQLAlchemy's recipe).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -22,6 +24,10 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):  # pragma: no cover - exercised by every test
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     options = f"-c statement_timeout={statement_timeout_ms}"
