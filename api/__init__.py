@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from api.config import config_from_environment
+if TYPE_CHECKING:  # the pure modules and the CLI import `api` without paying for Flask
+    from flask import Flask
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app; configuration comes from the environment, then `overrides`."""
+    from flask import Flask
+
+    from api.config import config_from_environment
+
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config_from_environment())
     app.config.update(overrides or {})
 
     from api import bootstrap, cli, db, errors, openapi
-    from api.routes import answers, datasets, health, imports, licences, models
+    from api.routes import answers, compliance, datasets, health, imports, licences, models
 
     db.init_app(app)
     errors.register(app)
     api = openapi.configure(app)
-    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp):
+    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
+                      compliance.blp):
         api.register_blueprint(blueprint)
     cli.register(app)
     bootstrap.prepare_embedded_database(app)

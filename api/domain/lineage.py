@@ -43,6 +43,7 @@ class LicenceRecord:
     terms: dict[str, dict[str, Any]]
     binds_derivatives: Any
     name: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass

@@ -117,3 +117,15 @@ class Conflicts(MethodView):
         page = answers.conflicts_page(get_session(), limit=args["limit"], after=args.get("after"),
                                       license=args.get("license"), organisation=args.get("organisation"))
         return page_body(page)
+
+
+@blp.route("/models/<repo_id:model_id>/bom")
+class BillOfMaterials(MethodView):
+    @blp.response(200, description="CycloneDX 1.6 JSON (application/vnd.cyclonedx+json; version=1.6).")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, model_id):
+        """CycloneDX 1.6 ML-BOM: the model, its ancestors in `pedigree.ancestors` (recursively), its training data."""
+        from api.bom import MEDIA_TYPE, bom_json
+
+        snapshot = answers.snapshot(get_session(), model_id)
+        return Response(bom_json(snapshot, model_id), content_type=MEDIA_TYPE)

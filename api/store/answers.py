@@ -30,6 +30,12 @@ def effective(session: Session, model_id: str, *, as_of: str | None = None,
     return effective_terms(load_snapshot(session, [model_id], as_of), include_training_data)
 
 
+def snapshot(session: Session, model_id: str):
+    """The plain lineage snapshot above a model (for renderings such as the ML-BOM)."""
+    _require_model(session, model_id)
+    return load_snapshot(session, [model_id])
+
+
 def model_conflicts(session: Session, model_id: str) -> list[dict[str, Any]]:
     return conflicts(effective(session, model_id))
 

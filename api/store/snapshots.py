@@ -92,9 +92,10 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
             except expressions.InvalidExpression:
                 pass
     licences = {
-        row.id: LicenceRecord(row.id, row.terms or {}, row.binds_derivatives or {}, row.name)
+        row.id: LicenceRecord(row.id, row.terms or {}, row.binds_derivatives or {}, row.name,
+                              tuple(row.categories or ()))
         for row in session.execute(
-            select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name)
+            select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name, Licence.categories)
             .where(Licence.id.in_(sorted(licence_ids)))
         )
     }

@@ -1,0 +1,239 @@
+"""Check a batch of models against a policy: per-model findings and one overall pass or fail.
+
+Findings carry a severity (error / warning / note), the rule that raised them, the provenance from
+the terms engine and a one-line how-to-fix. Errors fail the check; a live waiver turns a model's
+errors into notes; an expired waiver is itself a warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.domain import expressions
+from api.domain.conflicts import conflicts
+from api.domain.lineage import Lineage
+from api.domain.terms import EffectiveTerms, Group, effective_terms
+from api.domain.verdicts import Use, evaluate
+
+
+@dataclass(frozen=True)
+class LicenceRules:
+    licences: frozenset[str] = frozenset()
+    expressions: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Waiver:
+    model: str
+    licence: str | None
+    approved_by: str
+    reason: str
+    expires: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    use: Use = Use()
+    allow: LicenceRules | None = None
+    deny: LicenceRules | None = None
+    fail_on_unknown: bool = True
+    fail_on_conflicts: bool = False
+    include_training_data: bool = True
+    waivers: tuple[Waiver, ...] = ()
+    name: str | None = None
+
+
+def policy_from_data(data: dict[str, Any], canonical_licence) -> Policy:
+    """Build a Policy from validated data; `canonical_licence(name)` maps ids/aliases to ids (or None)."""
+
+    def rules(raw: dict | None) -> LicenceRules | None:
+        if raw is None:
+            return None
+        return LicenceRules(
+            licences=frozenset(canonical_licence(name) or name for name in raw.get("licences", [])),
+            expressions=frozenset(_canonical_expression(text, canonical_licence) for text in raw.get("expressions", [])),
+            tags=frozenset(tag.lower() for tag in raw.get("tags", [])),
+        )
+
+    return Policy(
+        use=Use(**data.get("use", {})),
+        allow=rules(data.get("allow")),
+        deny=rules(data.get("deny")),
+        fail_on_unknown=data.get("fail_on_unknown", True),
+        fail_on_conflicts=data.get("fail_on_conflicts", False),
+        include_training_data=data.get("include_training_data", True),
+        waivers=tuple(Waiver(w["model"], canonical_licence(w["licence"]) if w.get("licence") else None,
+                             w["approved_by"], w["reason"], w["expires"]) for w in data.get("waivers", [])),
+        name=data.get("name"),
+    )
+
+
+def _canonical_expression(text: str, canonical_licence) -> str:
+    try:
+        return expressions.normalise(text, lambda names: {n: canonical_licence(n) for n in names
+                                                          if canonical_licence(n)})[0]
+    except (expressions.InvalidExpression, expressions.UnknownLicences):
+        return text
+
+
+@dataclass
+class Finding:
+    severity: str  # error | warning | note
+    rule: str
+    message: str
+    fix: str
+    term: str | None = None
+    licence: str | None = None
+    provenance: dict[str, Any] | None = None
+    waived_by: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+@dataclass
+class ModelResult:
+    model: str
+    findings: list[Finding] = field(default_factory=list)
+    verdict: str | None = None
+    licence: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "fail" if any(f.severity == "error" for f in self.findings) else "pass"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "status": self.status, "verdict": self.verdict, "licence": self.licence,
+                "findings": [f.as_dict() for f in self.findings]}
+
+
+def _licence_allowed(licence_id: str | None, tags: dict[str, set[str]], policy: Policy) -> tuple[bool, str]:
+    """Whether one licence passes the allow/deny rules, and why not."""
+    if licence_id is None:
+        return False, "no licence"
+    own_tags = tags.get(licence_id, set())
+    if policy.deny and (licence_id in policy.deny.licences or own_tags & policy.deny.tags):
+        matched = sorted(own_tags & policy.deny.tags)
+        return False, f"{licence_id} is denied" + (f" (tag {', '.join(matched)})" if matched else "")
+    if policy.allow and not (licence_id in policy.allow.licences or own_tags & policy.allow.tags):
+        return False, f"{licence_id} is not on the allow list"
+    return True, ""
+
+
+def _group_passes(group: Group, tags: dict[str, set[str]], policy: Policy) -> tuple[bool, list[str]]:
+    """`A OR B` passes if any branch is allowed; `A AND B` needs every part allowed."""
+    if policy.allow and group.expression and group.expression in policy.allow.expressions:
+        return True, []
+    if policy.deny and group.expression and group.expression in policy.deny.expressions:
+        return False, [f"the expression {group.expression} is denied"]
+    reasons: list[str] = []
+    for licence_ids in group.licence_sets:
+        verdicts = [_licence_allowed(licence_id, tags, policy) for licence_id in licence_ids]
+        if all(ok for ok, _ in verdicts):
+            return True, []
+        reasons.append("; ".join(why for ok, why in verdicts if not ok))
+    return False, reasons
+
+
+def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], policy: Policy) -> list[Finding]:
+    if policy.allow is None and policy.deny is None:
+        return []
+    findings = []
+    for group in effective.groups:
+        if group.role == "generator":
+            continue
+        ok, reasons = _group_passes(group, tags, policy)
+        if ok:
+            continue
+        where = "its declared licence" if group.role == "declared" else f"{group.role.replace('_', ' ')} {group.carrier}"
+        route = " → ".join(hop.id for hop in group.path)
+        findings.append(Finding(
+            "error", "licence-policy",
+            f"{where} ({group.expression or 'no licence'}) fails the licence policy: {' / '.join(reasons)}",
+            "Use a model whose lineage carries only allowed licences, or add a waiver approved by your legal team.",
+            licence=group.expression,
+            provenance={"imposed_by": {"kind": group.carrier_kind, "id": group.carrier}, "path": route.split(" → ")},
+        ))
+    return findings
+
+
+def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[str, list[Finding]]:
+    verdict = evaluate(effective, policy.use)
+    findings = [
+        Finding("error", "use-forbidden", v["message"] + f" ({v['provenance']['explanation']})",
+                "Pick another model, change the intended use, or obtain a separate licence from the rights holder.",
+                term=v["term"], licence=v["provenance"]["licence"], provenance=v["provenance"])
+        for v in verdict["violations"]
+    ]
+    findings += [
+        Finding("error" if policy.fail_on_unknown else "warning", "unknown-terms", u["message"],
+                "Record the missing licence or terms in Pedigree (or describe the placeholder record).",
+                term=u["term"], licence=u["provenance"]["licence"], provenance=u["provenance"])
+        for u in verdict["unknowns"]
+    ]
+    findings += [
+        Finding("note", "obligation", o["message"], "Fulfil this obligation when you ship.",
+                term=o["term"], licence=o["provenance"]["licence"], provenance=o["provenance"])
+        for o in verdict["obligations"]
+    ]
+    return verdict["verdict"], findings
+
+
+def _conflict_findings(effective: EffectiveTerms, policy: Policy) -> list[Finding]:
+    return [
+        Finding("error" if policy.fail_on_conflicts else "warning", "declared-licence-conflict", c["message"],
+                "Treat the model as carrying the inherited terms; ask its publisher to correct the declared licence.",
+                term=c["term"], licence=c["declared_licence"], provenance=c["sources"][0] if c["sources"] else None)
+        for c in conflicts(effective)
+    ]
+
+
+def _apply_waivers(result: ModelResult, policy: Policy, today: str) -> None:
+    for waiver in policy.waivers:
+        if waiver.model != result.model:
+            continue
+        if waiver.expires < today:
+            result.findings.append(Finding(
+                "warning", "waiver-expired",
+                f"waiver approved by {waiver.approved_by} expired on {waiver.expires}: {waiver.reason}",
+                "Renew the waiver or remove it from the policy."))
+            continue
+        for finding in result.findings:
+            if finding.severity == "error" and (waiver.licence is None or waiver.licence in (finding.licence or "")):
+                finding.severity = "note"
+                finding.waived_by = {"approved_by": waiver.approved_by, "reason": waiver.reason,
+                                     "expires": waiver.expires}
+
+
+def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str) -> dict[str, Any]:
+    """Check every model on one shared snapshot; unknown ids are findings, not errors."""
+    tags = {licence_id: {c.lower() for c in record.categories} for licence_id, record in snapshot.licences.items()}
+    results = []
+    for model_id in dict.fromkeys(model_ids):
+        result = ModelResult(model_id)
+        node = snapshot.models.get(model_id)
+        if node is None:
+            result.findings.append(Finding(
+                "error" if policy.fail_on_unknown else "warning", "unknown-model",
+                f"{model_id} is not recorded in Pedigree: its terms are unknown",
+                "Add the model (POST /v1/models or import its model card), or correct the id."))
+        else:
+            effective = effective_terms(dataclasses.replace(snapshot, root=model_id), policy.include_training_data)
+            result.licence = node.license
+            result.verdict, use_findings = _use_findings(effective, policy)
+            result.findings += _licence_findings(effective, tags, policy) + use_findings
+            result.findings += _conflict_findings(effective, policy)
+        _apply_waivers(result, policy, today)
+        results.append(result)
+    failed = sum(r.status == "fail" for r in results)
+    counts = {severity: sum(f.severity == severity for r in results for f in r.findings)
+              for severity in ("error", "warning", "note")}
+    return {
+        "result": "fail" if failed else "pass",
+        "policy": policy.name,
+        "summary": {"models": len(results), "passed": len(results) - failed, "failed": failed, **counts},
+        "models": [r.as_dict() for r in results],
+    }

@@ -1,0 +1,49 @@
+"""A lineage snapshot built straight from the catalogue files, for answers with no database at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.domain import expressions
+from api.domain.history import licence_in_force
+from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
+
+
+def snapshot_from_catalogue(catalogue: dict[str, list[dict[str, Any]]], as_of: str | None = None) -> Lineage:
+    """Every catalogue record as one snapshot; set `root` before asking about a model."""
+    names: dict[str, str] = {}
+    for licence in catalogue["licences"]:
+        names[licence["id"].lower()] = licence["id"]
+    for licence in catalogue["licences"]:
+        for alias in licence.get("aliases", []):
+            names.setdefault(alias.lower(), licence["id"])
+
+    def canonical(text: str | None) -> str | None:
+        if not text:
+            return None
+        try:
+            return expressions.normalise(text, lambda wanted: {n: names[n] for n in wanted if n in names})[0]
+        except (expressions.InvalidExpression, expressions.UnknownLicences):
+            return text  # left as written: its unknown licences make the terms unknown
+
+    licences = {
+        l["id"]: LicenceRecord(l["id"], l.get("terms", {}), l.get("binds_derivatives") or {}, l.get("name"),
+                               tuple(l.get("categories", ())))
+        for l in catalogue["licences"]
+    }
+    models: dict[str, ModelNode] = {}
+    parents: list[ParentLink] = []
+    training: list[TrainingLink] = []
+    for model in catalogue["models"]:
+        history = [{"license": canonical(h["license"]), "effective_from": h.get("effective_from")}
+                   for h in model.get("license_history") or []]
+        current = canonical(model.get("license"))
+        models[model["id"]] = ModelNode(model["id"], licence_in_force(current, history, as_of),
+                                        bool(model.get("placeholder")), model.get("name"))
+        parents += [ParentLink(model["id"], p["id"], p["relation"]) for p in model.get("parents", [])]
+        training += [TrainingLink(model["id"], d["id"], d["stage"]) for d in model.get("datasets", [])]
+    datasets = {
+        d["id"]: DatasetNode(d["id"], canonical(d.get("license")), d.get("generated_by"), bool(d.get("placeholder")))
+        for d in catalogue["datasets"]
+    }
+    return Lineage("", models, parents, datasets, training, licences)

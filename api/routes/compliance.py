@@ -1,0 +1,28 @@
+"""/v1/compliance: policy checks for CI pipelines."""
+
+from flask.views import MethodView
+
+from api.db import get_session
+from api.openapi import PedigreeBlueprint as Blueprint
+from api.store.compliance import check_batch
+from schemas.compliance import ComplianceReportSchema, ComplianceRequestSchema
+
+blp = Blueprint("compliance", __name__, url_prefix="/v1/compliance",
+                description="Check the models a product uses against a licence policy.")
+
+
+@blp.route("/check")
+class ComplianceCheck(MethodView):
+    @blp.arguments(ComplianceRequestSchema)
+    @blp.response(200, ComplianceReportSchema)
+    def post(self, data):
+        """Check up to 10,000 models against a policy: per-model findings and one overall pass or fail.
+
+        Unknown model ids are findings, not a request error. The whole batch's lineage is read in one
+        recursive query (plus one round for generators of training data, where there are any).
+        """
+        session = get_session()
+        try:
+            return check_batch(session, data["models"], data["policy"])
+        finally:
+            session.rollback()

@@ -1,0 +1,45 @@
+"""Batch compliance check shapes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import RepoId
+from schemas.policy import PolicySchema
+
+MAX_BATCH = 10_000
+
+
+class ComplianceRequestSchema(Schema):
+    models = fields.List(RepoId(), required=True, validate=validate.Length(1, MAX_BATCH), metadata={
+        "description": f"Model ids to check (1 to {MAX_BATCH:,}); unknown ids become findings.",
+        "example": ["lmsys/vicuna-7b-v1.5", "mistralai/Mistral-7B-v0.1"]})
+    policy = fields.Nested(PolicySchema, required=True)
+
+
+class ComplianceFindingSchema(Schema):
+    severity = fields.String(metadata={"description": "error | warning | note"})
+    rule = fields.String(metadata={"description": "licence-policy | use-forbidden | unknown-terms | unknown-model | "
+                                   "declared-licence-conflict | obligation | waiver-expired"})
+    message = fields.String()
+    fix = fields.String(metadata={"description": "One line on how to fix it."})
+    term = fields.String()
+    licence = fields.String()
+    provenance = fields.Dict()
+    waived_by = fields.Dict()
+
+
+class ModelComplianceSchema(Schema):
+    model = fields.String()
+    status = fields.String(metadata={"description": "pass | fail"})
+    verdict = fields.String(allow_none=True)
+    licence = fields.String(allow_none=True)
+    findings = fields.List(fields.Nested(ComplianceFindingSchema))
+
+
+class ComplianceReportSchema(Schema):
+    result = fields.String(metadata={"description": "pass | fail", "example": "fail"})
+    policy = fields.String(allow_none=True)
+    summary = fields.Dict(metadata={"example": {"models": 2, "passed": 1, "failed": 1, "error": 1, "warning": 0,
+                                                "note": 7}})
+    models = fields.List(fields.Nested(ModelComplianceSchema))

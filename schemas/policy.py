@@ -1,0 +1,66 @@
+"""The compliance policy (YAML or JSON); its JSON Schema twin is schemas/policy.schema.json."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import RepoId, validate_full_date
+
+
+class PolicyUseSchema(Schema):
+    """The intended use, as for GET /v1/models/{id}/permitted-use."""
+
+    class Meta:
+        unknown = RAISE
+
+    commercial = fields.Boolean()
+    monthly_active_users = fields.Integer(validate=validate.Range(0, 10**12))
+    redistribute_weights = fields.Boolean()
+    train_other_models_on_outputs = fields.Boolean()
+    research_only = fields.Boolean()
+
+
+class LicenceRulesSchema(Schema):
+    """Licences by id (or alias), whole SPDX expression, or category tag."""
+
+    class Meta:
+        unknown = RAISE
+
+    licences = fields.List(fields.String(validate=validate.Length(1, 128)), load_default=list)
+    expressions = fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list)
+    tags = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
+
+
+class WaiverSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    model = RepoId(required=True)
+    licence = fields.String(validate=validate.Length(1, 128), load_default=None, metadata={
+        "description": "Only findings about this licence are waived (default: all of the model's)."})
+    approved_by = fields.String(required=True, validate=validate.Length(1, 200))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    expires = fields.String(required=True, validate=validate_full_date, metadata={
+        "description": "Last day the waiver applies (YYYY-MM-DD)."})
+
+
+class PolicySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    version = fields.Integer(load_default=1, validate=validate.Equal(1))
+    name = fields.String(load_default=None, validate=validate.Length(1, 200))
+    use = fields.Nested(PolicyUseSchema, load_default=dict)
+    allow = fields.Nested(LicenceRulesSchema, load_default=None, allow_none=True, metadata={
+        "description": "When given, every licence a model is subject to must match one of these."})
+    deny = fields.Nested(LicenceRulesSchema, load_default=None, allow_none=True)
+    fail_on_unknown = fields.Boolean(load_default=True)
+    fail_on_conflicts = fields.Boolean(load_default=False, metadata={
+        "description": "Declared-versus-inherited licence conflicts fail (true) or warn (false)."})
+    include_training_data = fields.Boolean(load_default=True)
+    waivers = fields.List(fields.Nested(WaiverSchema), load_default=list, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def _something_to_check(self, data, **_kwargs):
+        if not isinstance(data.get("use"), dict):
+            raise ValidationError({"use": ["Must be a mapping."]})

@@ -1,0 +1,128 @@
+"""POST /v1/compliance/check on the catalogue, on SQLite and PostgreSQL."""
+
+import datetime as dt
+
+from sqlalchemy import event
+
+from api.db import get_engine
+from tests.helpers import assert_problem
+
+LLAMA2 = "LicenseRef-scancode-llama-2-license-2023"
+
+
+def check(client, models, **policy):
+    response = client.post("/v1/compliance/check", json={"models": models, "policy": policy})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def by_model(report):
+    return {m["model"]: m for m in report["models"]}
+
+
+def test_pass_fail_and_unknown_ids_are_findings(catalogue_client):
+    report = check(catalogue_client, ["mistralai/Mistral-7B-v0.1", "lmsys/vicuna-7b-v1.3", "nobody/nothing"],
+                   use={"commercial": True})
+    assert report["result"] == "fail"
+    models = by_model(report)
+    assert models["mistralai/Mistral-7B-v0.1"]["status"] == "pass"
+    vicuna = models["lmsys/vicuna-7b-v1.3"]
+    assert vicuna["status"] == "fail" and vicuna["verdict"] == "forbidden"
+    forbidden = [f for f in vicuna["findings"] if f["rule"] == "use-forbidden"]
+    assert forbidden[0]["severity"] == "error" and forbidden[0]["fix"]
+    assert forbidden[0]["provenance"]["imposed_by"]["id"] == "huggyllama/llama-7b"
+    ghost = models["nobody/nothing"]["findings"]
+    assert [(f["rule"], f["severity"]) for f in ghost] == [("unknown-model", "error")]
+    lenient = check(catalogue_client, ["nobody/nothing"], fail_on_unknown=False)
+    assert lenient["result"] == "pass" and lenient["models"][0]["findings"][0]["severity"] == "warning"
+
+
+def test_or_passes_if_any_branch_is_allowed_and_needs_every_and_part(catalogue_client):
+    # A model under "A OR B" and one under "A AND B", built from licences the catalogue has.
+    client = catalogue_client
+    policy = {"allow": {"licences": ["MIT"]}, "include_training_data": False}
+    either = check(client, ["gpt2"], **policy)  # MIT alone
+    assert either["result"] == "pass"
+    from api.domain.compliance import LicenceRules, Policy, _group_passes
+    from api.domain.terms import Group
+
+    rules = Policy(allow=LicenceRules(licences=frozenset({"MIT"})))
+    or_group = Group("declared", "model", "m", "MIT OR Apache-2.0", (), [], [["MIT"], ["Apache-2.0"]])
+    and_group = Group("declared", "model", "m", "MIT AND Apache-2.0", (), [], [["Apache-2.0", "MIT"]])
+    assert _group_passes(or_group, {}, rules)[0] is True
+    passed, reasons = _group_passes(and_group, {}, rules)
+    assert passed is False and "Apache-2.0 is not on the allow list" in reasons[0]
+
+
+def test_allow_list_applies_to_inherited_licences(catalogue_client):
+    report = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"],
+                   allow={"licences": ["mit", "apache-2.0"]}, include_training_data=False)
+    hermes = report["models"][0]
+    policy_findings = [f for f in hermes["findings"] if f["rule"] == "licence-policy"]
+    assert policy_findings and LLAMA2 in policy_findings[0]["message"]
+    assert policy_findings[0]["provenance"]["imposed_by"]["id"] == "meta-llama/Llama-2-13b-hf"
+    allowed = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"],
+                    allow={"licences": ["mit", "llama2"]}, include_training_data=False)
+    assert not [f for f in allowed["models"][0]["findings"] if f["rule"] == "licence-policy"]
+
+
+def test_deny_by_tag_and_conflicts_warn_or_fail(catalogue_client):
+    denied = check(catalogue_client, ["tatsu-lab/alpaca-7b-wdiff"], deny={"tags": ["non-commercial"]})
+    assert any(f["rule"] == "licence-policy" for f in denied["models"][0]["findings"])
+    warn = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], include_training_data=False)
+    conflicts = [f for f in warn["models"][0]["findings"] if f["rule"] == "declared-licence-conflict"]
+    assert conflicts and {f["severity"] for f in conflicts} == {"warning"} and warn["result"] == "pass"
+    fail = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], include_training_data=False,
+                 fail_on_conflicts=True)
+    assert fail["result"] == "fail"
+
+
+def test_waivers_apply_until_they_expire(catalogue_client):
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    waiver = {"model": "lmsys/vicuna-7b-v1.3", "approved_by": "legal@acme", "reason": "internal demo only"}
+    live = check(catalogue_client, ["lmsys/vicuna-7b-v1.3"], use={"commercial": True},
+                 waivers=[{**waiver, "expires": tomorrow}])
+    assert live["result"] == "pass"
+    waived = [f for f in live["models"][0]["findings"] if f.get("waived_by")]
+    assert waived and waived[0]["severity"] == "note" and waived[0]["waived_by"]["approved_by"] == "legal@acme"
+    expired = check(catalogue_client, ["lmsys/vicuna-7b-v1.3"], use={"commercial": True},
+                    waivers=[{**waiver, "expires": yesterday}])
+    assert expired["result"] == "fail"
+    assert any(f["rule"] == "waiver-expired" for f in expired["models"][0]["findings"])
+    scoped = check(catalogue_client, ["lmsys/vicuna-7b-v1.3"], use={"commercial": True},
+                   waivers=[{**waiver, "expires": tomorrow, "licence": "MIT"}])
+    assert scoped["result"] == "fail"  # the waiver covers only findings about MIT
+
+
+def test_whole_batch_lineage_in_one_recursive_query(catalogue_client):
+    engine = get_engine(catalogue_client.application)
+    models = [m["id"] for m in catalogue_client.get("/v1/models?limit=500").json["data"]]
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = check(catalogue_client, models, use={"commercial": True})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert report["summary"]["models"] == len(models) > 150
+    recursive = [s for s in statements if "RECURSIVE" in s.upper()]
+    # One walk up the parent edges for the whole batch, and one more for the generators of training data.
+    assert 1 <= len(recursive) <= 2, len(recursive)
+    assert len(statements) <= 12, statements
+
+
+def test_batch_limits_and_bad_policies(catalogue_client):
+    body = assert_problem(catalogue_client.post("/v1/compliance/check", json={
+        "models": [f"org/m{i}" for i in range(10_001)], "policy": {}}), 422)
+    assert "models" in body["errors"]
+    big = check(catalogue_client, [f"org/m{i}" for i in range(10_000)], fail_on_unknown=False)
+    assert big["summary"]["models"] == 10_000
+    bad = catalogue_client.post("/v1/compliance/check", json={"models": ["gpt2"], "policy": {"use": {"commercial": "x"}}})
+    assert "policy" in assert_problem(bad, 422)["errors"]
+    bad_waiver = catalogue_client.post("/v1/compliance/check", json={"models": ["gpt2"], "policy": {
+        "waivers": [{"model": "gpt2", "expires": "soon"}]}})
+    assert_problem(bad_waiver, 422)
