@@ -7,17 +7,22 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from schemas.common import RepoId, validate_full_date
 
 
+def StrictBoolean(**kwargs) -> fields.Boolean:  # noqa: N802
+    """true or false only, as the JSON Schema says (not "yes", 1 or "on")."""
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
 class PolicyUseSchema(Schema):
     """The intended use, as for GET /v1/models/{id}/permitted-use."""
 
     class Meta:
         unknown = RAISE
 
-    commercial = fields.Boolean()
+    commercial = StrictBoolean()
     monthly_active_users = fields.Integer(validate=validate.Range(0, 10**12))
-    redistribute_weights = fields.Boolean()
-    train_other_models_on_outputs = fields.Boolean()
-    research_only = fields.Boolean()
+    redistribute_weights = StrictBoolean()
+    train_other_models_on_outputs = StrictBoolean()
+    research_only = StrictBoolean()
 
 
 class LicenceRulesSchema(Schema):
@@ -54,10 +59,10 @@ class PolicySchema(Schema):
     allow = fields.Nested(LicenceRulesSchema, load_default=None, allow_none=True, metadata={
         "description": "When given, every licence a model is subject to must match one of these."})
     deny = fields.Nested(LicenceRulesSchema, load_default=None, allow_none=True)
-    fail_on_unknown = fields.Boolean(load_default=True)
-    fail_on_conflicts = fields.Boolean(load_default=False, metadata={
+    fail_on_unknown = StrictBoolean(load_default=True)
+    fail_on_conflicts = StrictBoolean(load_default=False, metadata={
         "description": "Declared-versus-inherited licence conflicts fail (true) or warn (false)."})
-    include_training_data = fields.Boolean(load_default=True)
+    include_training_data = StrictBoolean(load_default=True)
     waivers = fields.List(fields.Nested(WaiverSchema), load_default=list, validate=validate.Length(max=1000))
 
     @validates_schema
