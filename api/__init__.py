@@ -18,14 +18,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_from_environment())
     app.config.update(overrides or {})
 
-    from api import bootstrap, cli, db, errors, openapi
-    from api.routes import answers, compliance, datasets, health, imports, licences, models
+    from api import auth, bootstrap, cli, cors, db, errors, openapi
+    from api.routes import answers, compliance, datasets, health, imports, licences, models, tokens
 
     db.init_app(app)
     errors.register(app)
+    auth.init_app(app)
+    cors.init_app(app)
     api = openapi.configure(app)
     for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
-                      compliance.blp):
+                      compliance.blp, tokens.blp):
         api.register_blueprint(blueprint)
     cli.register(app)
     bootstrap.prepare_embedded_database(app)

@@ -62,7 +62,16 @@ def parents_first(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def load_catalogue(session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
     """Create or update every catalogue record; the caller commits. Idempotent."""
-    catalogue = read_catalogue(data_dir)
+    from api.store import audit
+
+    reset = audit.current_actor.set("catalogue")
+    try:
+        return _load(session, read_catalogue(data_dir))
+    finally:
+        audit.current_actor.reset(reset)
+
+
+def _load(session: Session, catalogue: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
 
     for record in catalogue["licences"]:
         data = _validated(LicenceSchema(), record, "licence")

@@ -55,6 +55,55 @@ def catalogue_load() -> None:
     click.echo(", ".join(f"{count} {kind}" for kind, count in counts.items()) + " loaded")
 
 
+tokens_cli = AppGroup("tokens", help="API tokens (scopes: read, write, admin).")
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["read", "write", "admin"]),
+              help="Repeat for several scopes; write implies read, admin implies both.")
+def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a token and print its secret (shown once, stored only as a hash)."""
+    from api.errors import Problem
+    from api.store import tokens
+
+    with Session(get_engine()) as session:
+        try:
+            token, secret = tokens.create_token(session, name, list(scopes))
+        except Problem as problem:
+            raise click.ClickException(problem.detail) from None
+        session.commit()
+        click.echo(f"token '{token.name}' ({', '.join(token.scopes)}), shown once:")
+        click.echo(secret)
+
+
+@tokens_cli.command("list")
+def tokens_list() -> None:
+    """List tokens (never their secrets)."""
+    from api.store import tokens
+
+    with Session(get_engine()) as session:
+        for token in tokens.list_tokens(session):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+            click.echo(f"{token.id}\t{token.name}\t{','.join(token.scopes)}\t{state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("name_or_id")
+def tokens_revoke(name_or_id: str) -> None:
+    """Revoke a token by name or id."""
+    from api.errors import Problem
+    from api.store import tokens
+
+    with Session(get_engine()) as session:
+        try:
+            token = tokens.revoke_token(session, name_or_id)
+        except Problem as problem:
+            raise click.ClickException(problem.detail) from None
+        session.commit()
+        click.echo(f"revoked token '{token.name}'")
+
+
 def _cards_in(paths: tuple[str, ...]):
     """Card files: `org__name.md` files, or `…/org/name/README.md` in a tree of repos."""
     from pathlib import Path
@@ -85,6 +134,9 @@ def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
     """Import Hugging Face model cards from files or folders (org__name.md, or org/name/README.md)."""
     from api.store.imports import import_cards
 
+    from api.store import audit
+
+    audit.current_actor.set("import-cards")
     cards = _cards_in(paths)
     if not cards:
         raise click.UsageError("no .md card files found")
@@ -119,3 +171,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(import_cards_command)
+    app.cli.add_command(tokens_cli)

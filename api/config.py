@@ -31,7 +31,11 @@ def config_from_environment() -> dict:
         "DATABASE_SCHEMA": os.environ.get("PEDIGREE_DB_SCHEMA") or None,
         # Create, migrate and seed an empty SQLite database on start-up.
         "AUTO_INIT_SQLITE": _bool("PEDIGREE_AUTO_INIT", True),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("PEDIGREE_MAX_BODY_BYTES", 2 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PEDIGREE_MAX_BODY_BYTES", 8 * 1024 * 1024)),
+        # Reads need a token with the `read` scope (writes always need `write`).
+        "REQUIRE_READ_TOKEN": _bool("PEDIGREE_REQUIRE_READ_TOKEN", False),
+        # Browser origins allowed to call the API (comma-separated); CORS is off when empty.
+        "CORS_ORIGINS": [o.strip() for o in os.environ.get("PEDIGREE_CORS_ORIGINS", "").split(",") if o.strip()],
         "PAGE_LIMIT_DEFAULT": 50,
         "PAGE_LIMIT_MAX": 500,
         "DB_CONNECT_TIMEOUT": int(os.environ.get("PEDIGREE_DB_CONNECT_TIMEOUT", 5)),

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -20,8 +22,9 @@ class Problem(Exception):
     """An error to report to the client as problem+json."""
 
     def __init__(self, status: int, detail: str, *, kind: str | None = None,
-                 title: str | None = None, **extensions: Any) -> None:
+                 title: str | None = None, headers: dict[str, str] | None = None, **extensions: Any) -> None:
         super().__init__(detail)
+        self.headers = headers or {}
         self.status = status
         self.detail = detail
         self.kind = kind
@@ -92,7 +95,15 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_problem(error: Problem) -> Response:
-    return problem_response(error.status, error.detail, kind=error.kind, title=error.title, **error.extensions)
+    response = problem_response(error.status, error.detail, kind=error.kind, title=error.title, **error.extensions)
+    response.headers.update(error.headers)
+    return response
+
+
+def handle_stale_write(error: StaleDataError) -> Response:
+    """Another request changed the record between our read and our write (optimistic concurrency)."""
+    return problem_response(412, "The record changed while this request was being applied; read it again "
+                            "and retry with its new ETag.", kind="precondition-failed")
 
 
 def handle_database_unavailable(error: DBAPIError) -> Response:
@@ -114,4 +125,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(Problem, handle_problem)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(SATimeoutError, handle_database_unavailable)
+    app.register_error_handler(StaleDataError, handle_stale_write)
     app.register_error_handler(Exception, handle_unexpected)

@@ -70,6 +70,9 @@ class Licence(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     binds_derivatives: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    # Optimistic concurrency: every UPDATE checks and bumps `version`; the ETag is built from it.
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -105,6 +108,9 @@ class LanguageModel(Base):
     source_url: Mapped[str | None] = mapped_column(String(2000))
     placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    # Optimistic concurrency: every UPDATE checks and bumps `version`; the ETag is built from it.
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -198,6 +204,9 @@ class Dataset(Base):
     placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     description: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    # Optimistic concurrency: every UPDATE checks and bumps `version`; the ETag is built from it.
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -232,3 +241,32 @@ class TrainingEdge(Base):
 
     model: Mapped[LanguageModel] = relationship(back_populates="training_edges")
 
+
+
+class ApiToken(Base):
+    """A bearer token: only a SHA-256 hash of the secret is stored; the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """One successful change: who, when, what, and the record before and after. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_resource", "resource_type", "resource_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    resource_type: Mapped[str] = mapped_column(String(20))
+    resource_id: Mapped[str] = mapped_column(identifier(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

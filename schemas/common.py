@@ -27,7 +27,7 @@ def validate_repo_id(value: str) -> None:
 
 
 def validate_partial_date(value: str) -> None:
-    if not _PARTIAL_DATE.match(value):
+    if not _PARTIAL_DATE.fullmatch(value):
         raise ValidationError("Use YYYY, YYYY-MM or YYYY-MM-DD.")
     parts = [int(p) for p in value.split("-")]
     try:
@@ -52,7 +52,7 @@ def RepoId(**kwargs) -> fields.String:  # noqa: N802 - a field factory reads lik
 def LicenceId(**kwargs) -> fields.String:  # noqa: N802
     metadata = {"pattern": f"^{LICENCE_ID_PATTERN}$", "example": "Apache-2.0"}
     metadata.update(kwargs.pop("metadata", {}))
-    return fields.String(validate=validate.Regexp(f"^{LICENCE_ID_PATTERN}$"), metadata=metadata, **kwargs)
+    return fields.String(validate=validate.Regexp(f"^{LICENCE_ID_PATTERN}\\Z"), metadata=metadata, **kwargs)
 
 
 def SourceUrl(**kwargs) -> fields.Url:  # noqa: N802

@@ -92,7 +92,7 @@ class BindsFactSchema(FactSchema):
             raise ValidationError({"value": [problem]})
 
 
-_ALIAS = fields.String(validate=[validate.Length(1, 128), validate.Regexp(r"^[^\x00-\x1f\x7f]+$")])
+_ALIAS = fields.String(validate=[validate.Length(1, 128), validate.Regexp(r"^[^\x00-\x1f\x7f]+\Z")])
 
 
 class LicenceSchema(Schema):
@@ -100,7 +100,7 @@ class LicenceSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 300),
                          metadata={"example": "Apache License 2.0"})
     url = SourceUrl(allow_none=True, metadata={"description": "Where the licence text is published."})
-    version_date = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{4}(-\d{2}(-\d{2})?)?$"))
+    version_date = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{4}(-\d{2}(-\d{2})?)?\Z"))
     aliases = fields.List(_ALIAS, load_default=list, validate=validate.Length(max=50), metadata={
         "description": "Names that resolve to this licence: its Hugging Face key and common spellings "
         "(matched case-insensitively; unique across licences)."})

@@ -8,15 +8,19 @@ under CI=true it fails the run.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
+from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from api import create_app, migrate
 from api.db import get_engine
+from api.store import tokens
 
 PG_URL = os.environ.get("PEDIGREE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -84,15 +88,40 @@ def database(request, tmp_path) -> Iterator[Database]:
     db.drop()
 
 
+class ApiTestClient(FlaskClient):
+    """The test client of a well-behaved API user: it sends its token and, for PATCH and DELETE,
+    the If-Match ETag it just read (tests of the preconditions themselves turn this off)."""
+
+    auto_if_match = True
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.auto_if_match and method in ("PATCH", "DELETE") and args and isinstance(args[0], str) \
+                and "If-Match" not in headers:
+            resource = args[0].split("?", 1)[0]
+            if resource.startswith("/v1/models/"):  # an edge's precondition is its model's ETag
+                resource = re.split(r"/(?:parents|datasets)/", resource, maxsplit=1)[0]
+            current = super().open(resource, method="GET")
+            if "ETag" in current.headers:
+                headers["If-Match"] = current.headers["ETag"]
+        return super().open(*args, headers=headers, **kwargs)
+
+
 def _migrated_app(db: Database, **extra):
     app = create_app(db.config(**extra))
+    app.test_client_class = ApiTestClient
     migrate.upgrade(get_engine(app))
+    with Session(get_engine(app)) as session:
+        _, secret = tokens.create_token(session, "test-admin", ["admin"])
+        session.commit()
+    app.config["TEST_TOKEN"] = secret
     return app
 
 
 @pytest.fixture
 def app(database):
-    """The app on an empty, freshly migrated database."""
+    """The app on an empty, freshly migrated database, with an admin token for the test client."""
     app = _migrated_app(database)
     yield app
     get_engine(app).dispose()
@@ -100,7 +129,18 @@ def app(database):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client that authenticates with an admin token and sends If-Match on updates."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_TOKEN']}"
+    return client
+
+
+@pytest.fixture
+def anonymous(app):
+    """A client with no token and no automatic If-Match."""
+    client = app.test_client()
+    client.auto_if_match = False
+    return client
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -108,13 +148,13 @@ def catalogue_client(request, tmp_path_factory):
     """A client on a database holding the built-in catalogue, shared by read-only tests (never write to it)."""
     db = Database(request.param, tmp_path_factory.mktemp("catalogue"))
     app = _migrated_app(db)
-    from sqlalchemy.orm import Session
-
     from api.catalogue import load_catalogue
 
     with Session(get_engine(app)) as session:
         load_catalogue(session)
         session.commit()
-    yield app.test_client()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_TOKEN']}"
+    yield client
     get_engine(app).dispose()
     db.drop()

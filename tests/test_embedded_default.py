@@ -4,7 +4,11 @@ import json
 import subprocess
 import sys
 
+from sqlalchemy.orm import Session
+
 from api import create_app
+from api.db import get_engine
+from api.store import tokens
 from api.catalogue import read_catalogue
 from tests.server import ROOT, Gunicorn
 
@@ -34,8 +38,14 @@ def _a_leaf_model() -> str:
 def test_second_start_does_not_reseed(tmp_path):
     url = f"sqlite:///{tmp_path}/db.sqlite3"
     leaf = _a_leaf_model()
-    first = create_app({"DATABASE_URL": url}).test_client()
-    assert first.delete(f"/v1/models/{leaf}").status_code == 204
+    app = create_app({"DATABASE_URL": url})
+    with Session(get_engine(app)) as session:
+        _, secret = tokens.create_token(session, "editor", ["write"])
+        session.commit()
+    first = app.test_client()
+    etag = first.get(f"/v1/models/{leaf}").headers["ETag"]
+    deleted = first.delete(f"/v1/models/{leaf}", headers={"Authorization": f"Bearer {secret}", "If-Match": etag})
+    assert deleted.status_code == 204
     second = create_app({"DATABASE_URL": url}).test_client()
     assert second.get(f"/v1/models/{leaf}").status_code == 404
     assert second.get("/v1/models").json["pagination"]["total"] == _catalogue_model_count() - 1

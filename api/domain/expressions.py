@@ -48,7 +48,7 @@ def licence_names(text: str) -> list[str]:
     for symbol in symbols:
         if isinstance(symbol, LicenseWithExceptionSymbol):
             raise InvalidExpression("WITH exceptions are not supported; name the licence alone")
-        if not LICENCE_ID_RE.match(symbol.key):
+        if not LICENCE_ID_RE.fullmatch(symbol.key):
             raise InvalidExpression(f"'{symbol.key}' is not a licence id (letters, digits, '.', '-', '+')")
         names.append(symbol.key)
     return names

@@ -49,4 +49,4 @@ LICENCE_ID_RE = re.compile(rf"^{LICENCE_ID_PATTERN}$")
 
 def is_repo_id(value: str) -> bool:
     """True when value is a well-formed Hub repo id (with or without organisation)."""
-    return bool(REPO_ID_RE.match(value)) and ".." not in value and "--" not in value
+    return bool(REPO_ID_RE.fullmatch(value)) and ".." not in value and "--" not in value

@@ -3,6 +3,8 @@
 from flask.views import MethodView
 
 from api.db import get_session
+from api.routes.conditional import not_modified, require_if_match, with_etag
+from api.routes.history import history_route
 from api.routes.paging import page_body
 from api.store import datasets as store
 from api.store.common import transaction
@@ -29,32 +31,44 @@ class Datasets(MethodView):
         session = get_session()
         with transaction(session):
             dataset = store.create_dataset(session, data)
-        return dataset, 201, {"Location": f"/v1/datasets/{dataset.id}"}
+        return with_etag(dataset, 201, Location=f"/v1/datasets/{dataset.id}")
 
 
 @blp.route("/<repo_id:dataset_id>")
 class DatasetById(MethodView):
     @blp.response(200, DatasetSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(304, description="Not modified (If-None-Match).")
     def get(self, dataset_id):
-        """Read one dataset."""
-        return store.get_dataset(get_session(), dataset_id)
+        """Read one dataset (with an ETag; If-None-Match answers 304)."""
+        dataset = store.get_dataset(get_session(), dataset_id)
+        return not_modified(dataset) or with_etag(dataset)
 
     @blp.arguments(DatasetUpdateSchema(partial=True))
     @blp.response(200, DatasetSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def patch(self, data, dataset_id):
-        """Change fields of a dataset."""
+        """Change fields of a dataset (If-Match required)."""
         session = get_session()
         with transaction(session):
-            return store.update_dataset(session, dataset_id, data)
+            require_if_match(store.get_dataset(session, dataset_id))
+            dataset = store.update_dataset(session, dataset_id, data)
+        return with_etag(dataset)
 
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Models are still linked to the dataset.")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, dataset_id):
-        """Delete a dataset no model is linked to."""
+        """Delete a dataset no model is linked to (If-Match required)."""
         session = get_session()
         with transaction(session):
+            require_if_match(store.get_dataset(session, dataset_id))
             store.delete_dataset(session, dataset_id)
         return None
+
+
+history_route(blp, "/<repo_id:dataset_id>/history", "dataset", "dataset_id", store.get_dataset)

@@ -3,6 +3,8 @@
 from flask.views import MethodView
 
 from api.db import get_session
+from api.routes.conditional import not_modified, require_if_match, with_etag
+from api.routes.history import history_route
 from api.routes.paging import page_body
 from api.store import licences as store
 from api.store.common import transaction
@@ -29,33 +31,45 @@ class Licences(MethodView):
         session = get_session()
         with transaction(session):
             licence = store.create_licence(session, data)
-        return licence, 201, {"Location": f"/v1/licences/{licence.id}"}
+        return with_etag(licence, 201, Location=f"/v1/licences/{licence.id}")
 
 
 @blp.route("/<licence_id:licence_id>")
 class LicenceById(MethodView):
     @blp.response(200, LicenceSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(304, description="Not modified (If-None-Match).")
     def get(self, licence_id):
-        """Read one licence by its id."""
-        return store.get_licence(get_session(), licence_id)
+        """Read one licence by its id (with an ETag; If-None-Match answers 304)."""
+        licence = store.get_licence(get_session(), licence_id)
+        return not_modified(licence) or with_etag(licence)
 
     @blp.arguments(LicenceUpdateSchema(partial=True))
     @blp.response(200, LicenceSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="An alias is taken.")
+    @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names an older version.")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match is missing.")
     def patch(self, data, licence_id):
-        """Change fields of a licence; `aliases` and `terms`, when given, replace the whole value."""
+        """Change fields of a licence (If-Match required); `aliases` and `terms`, when given, replace the whole value."""
         session = get_session()
         with transaction(session):
-            return store.update_licence(session, licence_id, data)
+            require_if_match(store.get_licence(session, licence_id))
+            licence = store.update_licence(session, licence_id, data)
+        return with_etag(licence)
 
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Models or datasets still name the licence.")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, licence_id):
-        """Delete a licence no model or dataset names."""
+        """Delete a licence no model or dataset names (If-Match required)."""
         session = get_session()
         with transaction(session):
+            require_if_match(store.get_licence(session, licence_id))
             store.delete_licence(session, licence_id)
         return None
+
+
+history_route(blp, "/<licence_id:licence_id>/history", "licence", "licence_id", store.get_licence)

@@ -3,6 +3,8 @@
 from flask.views import MethodView
 
 from api.db import get_session
+from api.routes.conditional import not_modified, require_if_match, with_etag
+from api.routes.history import history_route
 from api.routes.paging import page_body, whole_list
 from api.store import models as store
 from api.store.common import transaction
@@ -38,34 +40,43 @@ class Models(MethodView):
         session = get_session()
         with transaction(session):
             model = store.create_model(session, data)
-        return model, 201, {"Location": f"/v1/models/{model.id}"}
+        return with_etag(model, 201, Location=f"/v1/models/{model.id}")
 
 
 @blp.route("/<repo_id:model_id>")
 class ModelById(MethodView):
     @blp.response(200, LanguageModelSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(304, description="Not modified (If-None-Match).")
     def get(self, model_id):
-        """Read one model with its parents, datasets and declared licence."""
-        return store.get_model(get_session(), model_id)
+        """Read one model with its parents, datasets and declared licence (ETag; If-None-Match answers 304)."""
+        model = store.get_model(get_session(), model_id)
+        return not_modified(model) or with_etag(model)
 
     @blp.arguments(LanguageModelUpdateSchema(partial=True))
     @blp.response(200, LanguageModelSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="A new parent would close a cycle.")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def patch(self, data, model_id):
-        """Change fields of a model; `parents` or `datasets`, when given, replace the whole set."""
+        """Change fields of a model (If-Match required); `parents` or `datasets`, when given, replace the set."""
         session = get_session()
         with transaction(session):
-            return store.update_model(session, model_id, data)
+            require_if_match(store.get_model(session, model_id))
+            model = store.update_model(session, model_id, data)
+        return with_etag(model)
 
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Other models derive from it or it generated a dataset.")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, model_id):
-        """Delete a model and its own edges; refused while other records depend on it."""
+        """Delete a model and its own edges (If-Match required); refused while other records depend on it."""
         session = get_session()
         with transaction(session):
+            require_if_match(store.get_model(session, model_id))
             store.delete_model(session, model_id)
         return None
 
@@ -95,10 +106,13 @@ class Parents(MethodView):
 class ParentById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, model_id, parent_id):
-        """Remove a parent edge."""
+        """Remove a parent edge (If-Match with the model's ETag required)."""
         session = get_session()
         with transaction(session):
+            require_if_match(store.get_model(session, model_id))
             store.remove_parent(session, model_id, parent_id)
         return None
 
@@ -128,9 +142,15 @@ class TrainingData(MethodView):
 class TrainingDataById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, model_id, dataset_id):
-        """Unlink a training dataset."""
+        """Unlink a training dataset (If-Match with the model's ETag required)."""
         session = get_session()
         with transaction(session):
+            require_if_match(store.get_model(session, model_id))
             store.remove_dataset(session, model_id, dataset_id)
         return None
+
+
+history_route(blp, "/<repo_id:model_id>/history", "model", "model_id", store.get_model)

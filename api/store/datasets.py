@@ -8,8 +8,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.errors import Problem, not_found
+from api.store import audit
 from api.store.common import Page, contains_text, keyset_page, normalise_expression, resolve_one_licence
-from api.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge
+from api.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge, utcnow
 
 _FIELDS = ("name", "source_url", "placeholder", "sources", "description")
 
@@ -62,13 +63,19 @@ def create_dataset(session: Session, data: dict[str, Any]) -> Dataset:
     _apply(session, dataset, data)
     session.add(dataset)
     session.flush()
+    audit.record(session, "create", "dataset", dataset.id, None, audit.dataset_state(dataset))
     return dataset
 
 
 def update_dataset(session: Session, dataset_id: str, data: dict[str, Any]) -> Dataset:
     dataset = get_dataset(session, dataset_id)
+    before = audit.dataset_state(dataset)
     _apply(session, dataset, data)
-    session.flush()
+    after = audit.dataset_state(dataset)
+    if after != before:
+        dataset.updated_at = utcnow()
+        session.flush()
+        audit.record(session, "update", "dataset", dataset.id, before, after)
     return dataset
 
 
@@ -78,5 +85,7 @@ def delete_dataset(session: Session, dataset_id: str) -> None:
     if users:
         raise Problem(409, f"dataset '{dataset_id}' is linked to {users} model(s); remove those links first",
                       kind="in-use")
+    before = audit.dataset_state(dataset)
     session.delete(dataset)
     session.flush()
+    audit.record(session, "delete", "dataset", dataset_id, before, None)

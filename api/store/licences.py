@@ -8,8 +8,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.errors import Problem, not_found
+from api.store import audit
 from api.store.common import Page, contains_text, keyset_page
-from api.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence
+from api.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence, utcnow
 
 _FIELDS = ("name", "url", "version_date", "categories", "terms", "binds_derivatives")
 
@@ -80,17 +81,23 @@ def create_licence(session: Session, data: dict[str, Any]) -> Licence:
     session.add(licence)
     _set_aliases(session, licence, data.get("aliases", []))
     session.flush()
+    audit.record(session, "create", "licence", licence.id, None, audit.licence_state(licence))
     return licence
 
 
 def update_licence(session: Session, licence_id: str, data: dict[str, Any]) -> Licence:
     licence = get_licence(session, licence_id)
+    before = audit.licence_state(licence)
     for field in _FIELDS:
         if field in data:
             setattr(licence, field, data[field])
     if "aliases" in data:
         _set_aliases(session, licence, data["aliases"])
-    session.flush()
+    after = audit.licence_state(licence)
+    if after != before:
+        licence.updated_at = utcnow()  # alias changes alone must also bump the version (ETag)
+        session.flush()
+        audit.record(session, "update", "licence", licence.id, before, after)
     return licence
 
 
@@ -105,5 +112,7 @@ def delete_licence(session: Session, licence_id: str) -> None:
             "change their licences first",
             kind="in-use",
         )
+    before = audit.licence_state(licence)
     session.delete(licence)
     session.flush()
+    audit.record(session, "delete", "licence", licence_id, before, None)

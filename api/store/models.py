@@ -9,9 +9,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.errors import Problem, not_found
+from api.store import audit
 from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
 from api.store.lineage import refuse_cycle
-from api.tables import Dataset, LanguageModel, LicenceAssignment, ModelLicence, ParentEdge, TrainingEdge
+from api.tables import Dataset, LanguageModel, LicenceAssignment, ModelLicence, ParentEdge, TrainingEdge, utcnow
 
 _FIELDS = ("name", "organisation", "release_date", "parameters", "source_url", "placeholder", "sources")
 
@@ -150,11 +151,13 @@ def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     _set_parents(session, model, data.get("parents", []), creating=True)
     _set_datasets(model, data.get("datasets", []))
     session.flush()
+    audit.record(session, "create", "model", model.id, None, audit.model_state(model))
     return model
 
 
 def update_model(session: Session, model_id: str, data: dict[str, Any]) -> LanguageModel:
     model = get_model(session, model_id)
+    before = audit.model_state(model)
     _refuse_unknown_references(session, data)
     for field in _FIELDS:
         if field in data:
@@ -165,7 +168,17 @@ def update_model(session: Session, model_id: str, data: dict[str, Any]) -> Langu
     if "datasets" in data:
         _set_datasets(model, data["datasets"])
     session.flush()
+    _record_change(session, model, "update", before)
     return model
+
+
+def _record_change(session: Session, model: LanguageModel, action: str, before: dict[str, Any]) -> None:
+    """Bump the version (so the ETag changes even when only edges changed) and log the change."""
+    after = audit.model_state(model)
+    if after != before:
+        model.updated_at = utcnow()
+        session.flush()
+        audit.record(session, action, "model", model.id, before, after)
 
 
 def delete_model(session: Session, model_id: str) -> None:
@@ -178,8 +191,10 @@ def delete_model(session: Session, model_id: str) -> None:
     if generated:
         raise Problem(409, f"model '{model_id}' generated dataset(s) {', '.join(generated[:5])}; "
                       "change their generated_by first", kind="in-use")
+    before = audit.model_state(model)
     session.delete(model)
     session.flush()
+    audit.record(session, "delete", "model", model_id, before, None)
 
 
 def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEdge:
@@ -189,9 +204,11 @@ def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEd
     _refuse_unknown_references(session, {"parents": [ref]})
     lock_graph(session)
     refuse_cycle(session, model_id, ref["id"])
+    before = audit.model_state(model)
     edge = ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"])
     model.parent_edges.append(edge)
     session.flush()
+    _record_change(session, model, "add_parent", before)
     return edge
 
 
@@ -200,8 +217,10 @@ def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
     edge = next((e for e in model.parent_edges if e.parent_id == parent_id), None)
     if edge is None:
         raise Problem(404, f"'{parent_id}' is not a parent of '{model_id}'", kind="not-found")
+    before = audit.model_state(model)
     model.parent_edges.remove(edge)
     session.flush()
+    _record_change(session, model, "remove_parent", before)
 
 
 def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> TrainingEdge:
@@ -209,9 +228,11 @@ def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> Trainin
     if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
         raise Problem(409, f"'{model_id}' is already linked to dataset '{ref['id']}'", kind="already-exists")
     _refuse_unknown_references(session, {"datasets": [ref]})
+    before = audit.model_state(model)
     edge = TrainingEdge(dataset_id=ref["id"], stage=ref["stage"], source=ref["source"])
     model.training_edges.append(edge)
     session.flush()
+    _record_change(session, model, "add_dataset", before)
     return edge
 
 
@@ -220,5 +241,7 @@ def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
     edge = next((e for e in model.training_edges if e.dataset_id == dataset_id), None)
     if edge is None:
         raise Problem(404, f"'{model_id}' is not linked to dataset '{dataset_id}'", kind="not-found")
+    before = audit.model_state(model)
     model.training_edges.remove(edge)
     session.flush()
+    _record_change(session, model, "remove_dataset", before)

@@ -1,0 +1,37 @@
+"""ETags and preconditions: If-Match on every update and delete, If-None-Match on reads."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from api.errors import Problem
+
+
+def etag_of(record) -> str:
+    """Strong ETag from the record's version and creation time (a re-created record never matches)."""
+    born = int(record.created_at.timestamp() * 1_000_000) if record.created_at else 0
+    return f'"{record.version}-{born:x}"'
+
+
+def require_if_match(record) -> None:
+    """428 without If-Match, 412 when it names another version of the record."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise Problem(428, "Send If-Match with the ETag from your last GET of this record, so that concurrent "
+                      "edits are never lost.", kind="precondition-required")
+    wanted = {tag.strip() for tag in header.split(",")}
+    if "*" not in wanted and etag_of(record) not in wanted and f"W/{etag_of(record)}" not in wanted:
+        raise Problem(412, f"The record has changed since you read it: its ETag is now {etag_of(record)}. "
+                      "Read it again and reapply your change.", kind="precondition-failed")
+
+
+def not_modified(record) -> Response | None:
+    """A 304 when If-None-Match already names the current version."""
+    header = request.headers.get("If-None-Match")
+    if header and (header.strip() == "*" or etag_of(record) in {t.strip().removeprefix("W/") for t in header.split(",")}):
+        return Response(status=304, headers={"ETag": etag_of(record)})
+    return None
+
+
+def with_etag(record, status: int = 200, **headers: str):
+    return record, status, {"ETag": etag_of(record), **headers}

@@ -1,0 +1,47 @@
+"""GET …/{id}/history: the audit log of one record, oldest first. Append-only: no route writes to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.views import MethodView
+
+from api.db import get_session
+from api.errors import Problem
+from api.routes.paging import page_body
+from api.store import audit
+from api.store.common import Page
+from schemas.common import ListArgsSchema
+from schemas.history import HistoryPageSchema
+
+
+def history_route(blp, rule: str, resource_type: str, id_arg: str, get_record: Callable) -> None:
+    """Register GET `rule` on the blueprint, listing the record's audit events (paginated)."""
+
+    class History(MethodView):
+        @blp.arguments(ListArgsSchema, location="query")
+        @blp.response(200, HistoryPageSchema)
+        def get(self, args, **view_args):
+            record_id = view_args[id_arg]
+            session = get_session()
+            after = None
+            if "after" in args:
+                try:
+                    after = int(args["after"])
+                except ValueError:
+                    raise Problem(422, "Not a cursor this service issued.", kind="validation-error",
+                                  errors={"cursor": ["Not a cursor this service issued."]}) from None
+            events, total, next_after = audit.history(session, resource_type, record_id, limit=args["limit"],
+                                                      after=after)
+            if total == 0:
+                get_record(session, record_id)  # 404 for a record that never existed
+            return page_body(Page(items=events, total=total, limit=args["limit"],
+                                  next_after=str(next_after) if next_after is not None else None))
+
+    History.get.__doc__ = (f"Every change to this {resource_type}: who (token name), when, the action, "
+                           "and the record before and after. Oldest first.")
+    History.__name__ = f"{resource_type.title()}History"
+    blp.route(rule, endpoint=f"{resource_type}_history")(History)
+
+
+

@@ -1,0 +1,47 @@
+"""/v1/tokens: create, list and revoke API tokens (admin scope)."""
+
+from flask.views import MethodView
+
+from api.db import get_session
+from api.openapi import PedigreeBlueprint as Blueprint
+from api.routes.paging import whole_list
+from api.store import tokens as store
+from api.store.common import transaction
+from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenPageSchema, TokenSchema
+
+blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens",
+                description="Bearer tokens with scopes read, write, admin. Every call here needs `admin`.")
+
+
+@blp.route("")
+class Tokens(MethodView):
+    @blp.response(200, TokenPageSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    def get(self):
+        """List tokens (never their secrets)."""
+        return whole_list([store.describe(t) for t in store.list_tokens(get_session())])
+
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT", description="The name is taken.")
+    def post(self, data):
+        """Create a token; the response is the only time its secret is shown."""
+        session = get_session()
+        with transaction(session):
+            token, secret = store.create_token(session, data["name"], data["scopes"])
+        return {**store.describe(token), "token": secret}
+
+
+@blp.route("/<string:name_or_id>")
+class TokenById(MethodView):
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, name_or_id):
+        """Revoke a token (by name or id); it stops working at once. Revoked tokens stay listed."""
+        session = get_session()
+        with transaction(session):
+            token = store.revoke_token(session, name_or_id)
+        return store.describe(token)

@@ -1,0 +1,58 @@
+"""The audit log: every successful change, who made it, and the record before and after.
+
+The actor is a context variable set per request by the auth layer (the token's name), or by the
+command that writes (`catalogue`, `import-cards`); it defaults to `system`.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.tables import AuditEvent, Dataset, LanguageModel, Licence
+
+current_actor: ContextVar[str] = ContextVar("current_actor", default="system")
+
+
+def licence_state(licence: Licence) -> dict[str, Any]:
+    return {"id": licence.id, "name": licence.name, "url": licence.url, "version_date": licence.version_date,
+            "aliases": licence.aliases, "categories": licence.categories, "terms": licence.terms,
+            "binds_derivatives": licence.binds_derivatives}
+
+
+def model_state(model: LanguageModel) -> dict[str, Any]:
+    return {"id": model.id, "name": model.name, "organisation": model.organisation,
+            "release_date": model.release_date, "parameters": model.parameters, "license": model.license,
+            "license_history": model.license_history, "source_url": model.source_url,
+            "placeholder": model.placeholder, "sources": model.sources, "parents": model.parents,
+            "datasets": model.datasets}
+
+
+def dataset_state(dataset: Dataset) -> dict[str, Any]:
+    return {"id": dataset.id, "name": dataset.name, "license": dataset.license, "source_url": dataset.source_url,
+            "generated_by": dataset.generated_by, "placeholder": dataset.placeholder, "sources": dataset.sources,
+            "description": dataset.description}
+
+
+def record(session: Session, action: str, resource_type: str, resource_id: str,
+           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """Append one event to the log, in the caller's transaction (so it commits or rolls back with the change)."""
+    session.add(AuditEvent(actor=current_actor.get(), action=action, resource_type=resource_type,
+                           resource_id=resource_id, before=before, after=after))
+
+
+def history(session: Session, resource_type: str, resource_id: str, *, limit: int,
+            after: int | None) -> tuple[list[AuditEvent], int, int | None]:
+    """Events for one resource, oldest first: a page, the total, and the id to continue after."""
+    base = select(AuditEvent).where(AuditEvent.resource_type == resource_type, AuditEvent.resource_id == resource_id)
+    from sqlalchemy import func
+
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    if after is not None:
+        base = base.where(AuditEvent.id > after)
+    rows = list(session.scalars(base.order_by(AuditEvent.id).limit(limit + 1)))
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], total or 0, next_after

@@ -1,0 +1,69 @@
+"""API tokens: created with a secret shown once, stored as a hash, compared in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import Problem
+from api.tables import ApiToken, utcnow
+
+SCOPES = ("read", "write", "admin")
+# A scope grants itself and every scope before it.
+_IMPLIED = {"read": {"read"}, "write": {"read", "write"}, "admin": {"read", "write", "admin"}}
+PREFIX = "ped_"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def granted(scopes: list[str]) -> set[str]:
+    return set().union(*(_IMPLIED.get(scope, set()) for scope in scopes)) if scopes else set()
+
+
+def create_token(session: Session, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
+    """A new token and its secret (the only time the secret exists outside the caller)."""
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+        raise Problem(409, f"a token named '{name}' already exists", kind="already-exists")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, scopes=sorted(set(scopes), key=SCOPES.index), secret_hash=hash_secret(secret))
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate(session: Session, secret: str) -> ApiToken | None:
+    """The live token with this secret, or None. The stored hash is compared in constant time."""
+    digest = hash_secret(secret)
+    token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == digest))
+    if token is None or token.revoked_at is not None or not hmac.compare_digest(token.secret_hash, digest):
+        return None
+    return token
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, name_or_id: str) -> ApiToken:
+    query = select(ApiToken).where(ApiToken.name == name_or_id)
+    if name_or_id.isdigit():
+        query = select(ApiToken).where((ApiToken.id == int(name_or_id)) | (ApiToken.name == name_or_id))
+    token = session.scalar(query)
+    if token is None:
+        raise Problem(404, f"token '{name_or_id}' does not exist", kind="not-found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token
+
+
+def describe(token: ApiToken) -> dict[str, Any]:
+    return {"id": token.id, "name": token.name, "scopes": token.scopes, "created_at": token.created_at,
+            "revoked_at": token.revoked_at}
