@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from api.db import get_session
+from api.db import READ_ONLY_POSTS, get_session
 from api.errors import Problem
 from api.store import audit, tokens
 
 _OPEN = ("/healthz", "/readyz", "/openapi.json")
-# POST endpoints that only read (they take a body because the question is large).
-_READ_ONLY_POSTS = ("/v1/compliance/check",)
 
 
 def required_scope() -> str | None:
@@ -19,7 +17,7 @@ def required_scope() -> str | None:
         return None
     if path == "/v1/tokens" or path.startswith("/v1/tokens/"):
         return "admin"
-    if request.method in ("GET", "HEAD", "OPTIONS") or path in _READ_ONLY_POSTS:
+    if request.method in ("GET", "HEAD", "OPTIONS") or path in READ_ONLY_POSTS:
         return "read" if current_app.config["REQUIRE_READ_TOKEN"] else None
     return "write"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,10 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # pragma: no cover - exercised by every test
-            connection.exec_driver_sql("BEGIN")
+            # Writers take the write lock up front (BEGIN IMMEDIATE) and queue on the busy timeout;
+            # a deferred transaction that reads and then writes could fail with SQLITE_BUSY instead.
+            mode = connection.get_execution_options().get("sqlite_begin", "")
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
         return engine
     options = f"-c statement_timeout={statement_timeout_ms}"
@@ -55,6 +58,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["pedigree.engine"] = engine
     app.extensions["pedigree.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
+    app.extensions["pedigree.writer_sessionmaker"] = sessionmaker(writer, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -62,10 +67,19 @@ def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["pedigree.engine"]
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+READ_ONLY_POSTS = ("/v1/compliance/check",)
+
+
+def is_write_request() -> bool:
+    return request.method not in READ_METHODS and request.path not in READ_ONLY_POSTS
+
+
 def get_session() -> Session:
-    """The session of the current request, opened on first use."""
+    """The session of the current request, opened on first use (a writer's session on write requests)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["pedigree.sessionmaker"]()
+        kind = "pedigree.writer_sessionmaker" if is_write_request() else "pedigree.sessionmaker"
+        g.db_session = current_app.extensions[kind]()
     return g.db_session
 
 

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -114,6 +114,13 @@ def handle_database_unavailable(error: DBAPIError) -> Response:
     return response
 
 
+def handle_integrity_error(error: IntegrityError) -> Response:
+    """A constraint the checks could not see coming (a concurrent change): the write is rolled back."""
+    log.warning("integrity error: %s", error.orig.__class__.__name__ if error.orig else error)
+    return problem_response(409, "The write conflicts with the current state of the records (another change "
+                            "got there first); nothing was written. Read again and retry.", kind="conflict")
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -127,4 +134,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(SATimeoutError, handle_database_unavailable)
     app.register_error_handler(StaleDataError, handle_stale_write)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from api.errors import Problem
+from api.store.common import lock_graph
 
 
 def etag_of(record) -> str:
@@ -13,8 +14,19 @@ def etag_of(record) -> str:
     return f'"{record.version}-{born:x}"'
 
 
-def require_if_match(record) -> None:
-    """428 without If-Match, 412 when it names another version of the record."""
+def require_if_match(session, load_record):
+    """428 without If-Match, 412 when it names another version of the record; returns the record.
+
+    The writer lock is taken first, so the version compared is the one the write will replace:
+    two editors holding the same ETag cannot both succeed.
+    """
+    lock_graph(session)
+    record = load_record()
+    _compare(record)
+    return record
+
+
+def _compare(record) -> None:
     header = request.headers.get("If-Match")
     if header is None:
         raise Problem(428, "Send If-Match with the ETag from your last GET of this record, so that concurrent "

@@ -53,7 +53,7 @@ class DatasetById(MethodView):
         """Change fields of a dataset (If-Match required)."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_dataset(session, dataset_id))
+            require_if_match(session, lambda: store.get_dataset(session, dataset_id))
             dataset = store.update_dataset(session, dataset_id, data)
         return with_etag(dataset)
 
@@ -66,7 +66,7 @@ class DatasetById(MethodView):
         """Delete a dataset no model is linked to (If-Match required)."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_dataset(session, dataset_id))
+            require_if_match(session, lambda: store.get_dataset(session, dataset_id))
             store.delete_dataset(session, dataset_id)
         return None
 

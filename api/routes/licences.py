@@ -54,7 +54,7 @@ class LicenceById(MethodView):
         """Change fields of a licence (If-Match required); `aliases` and `terms`, when given, replace the whole value."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_licence(session, licence_id))
+            require_if_match(session, lambda: store.get_licence(session, licence_id))
             licence = store.update_licence(session, licence_id, data)
         return with_etag(licence)
 
@@ -67,7 +67,7 @@ class LicenceById(MethodView):
         """Delete a licence no model or dataset names (If-Match required)."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_licence(session, licence_id))
+            require_if_match(session, lambda: store.get_licence(session, licence_id))
             store.delete_licence(session, licence_id)
         return None
 

@@ -63,7 +63,7 @@ class ModelById(MethodView):
         """Change fields of a model (If-Match required); `parents` or `datasets`, when given, replace the set."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_model(session, model_id))
+            require_if_match(session, lambda: store.get_model(session, model_id))
             model = store.update_model(session, model_id, data)
         return with_etag(model)
 
@@ -76,7 +76,7 @@ class ModelById(MethodView):
         """Delete a model and its own edges (If-Match required); refused while other records depend on it."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_model(session, model_id))
+            require_if_match(session, lambda: store.get_model(session, model_id))
             store.delete_model(session, model_id)
         return None
 
@@ -112,7 +112,7 @@ class ParentById(MethodView):
         """Remove a parent edge (If-Match with the model's ETag required)."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_model(session, model_id))
+            require_if_match(session, lambda: store.get_model(session, model_id))
             store.remove_parent(session, model_id, parent_id)
         return None
 
@@ -148,7 +148,7 @@ class TrainingDataById(MethodView):
         """Unlink a training dataset (If-Match with the model's ETag required)."""
         session = get_session()
         with transaction(session):
-            require_if_match(store.get_model(session, model_id))
+            require_if_match(session, lambda: store.get_model(session, model_id))
             store.remove_dataset(session, model_id, dataset_id)
         return None
 

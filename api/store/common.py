@@ -30,7 +30,12 @@ def transaction(session: Session) -> Iterator[Session]:
 
 
 def lock_graph(session: Session) -> None:
-    """Serialise graph writers so two concurrent edges can never close a cycle together."""
+    """Serialise writers on PostgreSQL (SQLite already has one writer at a time).
+
+    Checks such as "the parent exists" or "this edge closes no cycle" read before they write; under
+    READ COMMITTED two writers could each pass their check and together break the graph (a cycle, an
+    edge to a model deleted meanwhile). Every write takes this transaction-scoped lock first.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GRAPH_WRITE_LOCK})
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.errors import Problem, not_found
 from api.store import audit
-from api.store.common import Page, contains_text, keyset_page, normalise_expression, resolve_one_licence
+from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
 from api.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge, utcnow
 
 _FIELDS = ("name", "source_url", "placeholder", "sources", "description")
@@ -57,6 +57,7 @@ def _apply(session: Session, dataset: Dataset, data: dict[str, Any]) -> None:
 
 
 def create_dataset(session: Session, data: dict[str, Any]) -> Dataset:
+    lock_graph(session)
     if session.get(Dataset, data["id"]) is not None:
         raise Problem(409, f"dataset '{data['id']}' already exists", kind="already-exists")
     dataset = Dataset(id=data["id"], licence_links=[])
@@ -68,6 +69,7 @@ def create_dataset(session: Session, data: dict[str, Any]) -> Dataset:
 
 
 def update_dataset(session: Session, dataset_id: str, data: dict[str, Any]) -> Dataset:
+    lock_graph(session)
     dataset = get_dataset(session, dataset_id)
     before = audit.dataset_state(dataset)
     _apply(session, dataset, data)
@@ -80,6 +82,7 @@ def update_dataset(session: Session, dataset_id: str, data: dict[str, Any]) -> D
 
 
 def delete_dataset(session: Session, dataset_id: str) -> None:
+    lock_graph(session)
     dataset = get_dataset(session, dataset_id)
     users = session.scalar(select(func.count()).where(TrainingEdge.dataset_id == dataset_id))
     if users:

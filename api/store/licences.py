@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.errors import Problem, not_found
 from api.store import audit
-from api.store.common import Page, contains_text, keyset_page
+from api.store.common import Page, contains_text, keyset_page, lock_graph
 from api.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence, utcnow
 
 _FIELDS = ("name", "url", "version_date", "categories", "terms", "binds_derivatives")
@@ -69,6 +69,7 @@ def _set_aliases(session: Session, licence: Licence, aliases: list[str]) -> None
 
 
 def create_licence(session: Session, data: dict[str, Any]) -> Licence:
+    lock_graph(session)
     if session.get(Licence, data["id"]) is not None:
         raise Problem(409, f"licence '{data['id']}' already exists", kind="already-exists")
     clash = session.scalar(select(LicenceAlias.licence_id).where(LicenceAlias.alias == data["id"].lower()))
@@ -86,6 +87,7 @@ def create_licence(session: Session, data: dict[str, Any]) -> Licence:
 
 
 def update_licence(session: Session, licence_id: str, data: dict[str, Any]) -> Licence:
+    lock_graph(session)
     licence = get_licence(session, licence_id)
     before = audit.licence_state(licence)
     for field in _FIELDS:
@@ -102,6 +104,7 @@ def update_licence(session: Session, licence_id: str, data: dict[str, Any]) -> L
 
 
 def delete_licence(session: Session, licence_id: str) -> None:
+    lock_graph(session)
     licence = get_licence(session, licence_id)
     models = session.scalar(select(func.count()).where(ModelLicence.licence_id == licence_id))
     datasets = session.scalar(select(func.count()).where(DatasetLicence.licence_id == licence_id))

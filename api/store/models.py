@@ -137,6 +137,7 @@ def _set_datasets(model: LanguageModel, datasets: list[dict[str, Any]]) -> None:
 
 
 def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
+    lock_graph(session)
     if session.get(LanguageModel, data["id"]) is not None:
         raise Problem(409, f"model '{data['id']}' already exists", kind="already-exists")
     _refuse_unknown_references(session, data)
@@ -156,6 +157,7 @@ def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
 
 
 def update_model(session: Session, model_id: str, data: dict[str, Any]) -> LanguageModel:
+    lock_graph(session)
     model = get_model(session, model_id)
     before = audit.model_state(model)
     _refuse_unknown_references(session, data)
@@ -182,6 +184,7 @@ def _record_change(session: Session, model: LanguageModel, action: str, before: 
 
 
 def delete_model(session: Session, model_id: str) -> None:
+    lock_graph(session)
     model = get_model(session, model_id)
     children = list(session.scalars(select(ParentEdge.child_id).where(ParentEdge.parent_id == model_id).limit(6)))
     if children:
@@ -198,6 +201,7 @@ def delete_model(session: Session, model_id: str) -> None:
 
 
 def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEdge:
+    lock_graph(session)
     model = get_model(session, model_id)
     if any(edge.parent_id == ref["id"] for edge in model.parent_edges):
         raise Problem(409, f"'{ref['id']}' is already a parent of '{model_id}'", kind="already-exists")
@@ -213,6 +217,7 @@ def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEd
 
 
 def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
+    lock_graph(session)
     model = get_model(session, model_id)
     edge = next((e for e in model.parent_edges if e.parent_id == parent_id), None)
     if edge is None:
@@ -224,6 +229,7 @@ def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
 
 
 def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> TrainingEdge:
+    lock_graph(session)
     model = get_model(session, model_id)
     if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
         raise Problem(409, f"'{model_id}' is already linked to dataset '{ref['id']}'", kind="already-exists")
@@ -237,6 +243,7 @@ def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> Trainin
 
 
 def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
+    lock_graph(session)
     model = get_model(session, model_id)
     edge = next((e for e in model.training_edges if e.dataset_id == dataset_id), None)
     if edge is None:
