@@ -29,6 +29,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
                       compliance.blp, tokens.blp):
         api.register_blueprint(blueprint)
+    from schemas.imports import ImportRequestSchema
+
+    api.spec.components.schema("ImportRequest", schema=ImportRequestSchema)
     cli.register(app)
     bootstrap.prepare_embedded_database(app)
     return app

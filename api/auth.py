@@ -26,8 +26,15 @@ def _unauthorised(detail: str) -> Problem:
     return Problem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="pedigree"'})
 
 
+MAX_URL_BYTES = 8192
+
+
 def authenticate_request() -> None:
     """Runs before every request, before routing: the answer never depends on whether a resource exists."""
+    if len(request.full_path.encode()) > MAX_URL_BYTES:
+        raise Problem(414, f"The URL is longer than {MAX_URL_BYTES} bytes.", kind="too-long")
+    if "\x00" in request.full_path or any("\x00" in v for v in request.args.values()):
+        raise Problem(400, "NUL characters are not accepted in URLs.", kind="malformed-request")
     if request.method == "OPTIONS":
         return
     scope = required_scope()

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -121,6 +121,14 @@ def handle_integrity_error(error: IntegrityError) -> Response:
                             "got there first); nothing was written. Read again and retry.", kind="conflict")
 
 
+def handle_unstorable(error: StatementError) -> Response:
+    """A value the database cannot store (a NUL character in text, a number out of range)."""
+    if isinstance(error, (DataError,)) or isinstance(getattr(error, "orig", None), ValueError):
+        return problem_response(422, "A value in the request cannot be stored (NUL character, or a number out "
+                                "of range).", kind="validation-error")
+    return handle_unexpected(error)
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -135,4 +143,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(SATimeoutError, handle_database_unavailable)
     app.register_error_handler(StaleDataError, handle_stale_write)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(StatementError, handle_unstorable)
     app.register_error_handler(Exception, handle_unexpected)

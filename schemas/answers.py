@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.domain.vocabulary import PARENT_RELATIONS, TERM_NAMES
-from schemas.common import ListArgsSchema, page_of, validate_full_date
+from schemas.common import FullDate, ListArgsSchema, page_of
 
 MAX_DEPTH = 50
 
@@ -40,7 +40,7 @@ class LineageArgsSchema(Schema):
 
 
 class TermsArgsSchema(Schema):
-    as_of = fields.String(validate=validate_full_date, metadata={
+    as_of = FullDate(metadata={
         "description": "Apply each model's licence in force on this date (YYYY-MM-DD).", "example": "2023-05-28"})
     include_training_data = fields.Boolean(load_default=True, metadata={
         "description": "Count the terms of training datasets (and of models that generated them)."})

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from api.domain.vocabulary import LICENCE_ID_PATTERN, REPO_ID_PATTERN, is_repo_id
+from api.domain.vocabulary import LICENCE_ID_PATTERN, REPO_ID_PATTERN, RESERVED_NAMES, is_repo_id
 
 PAGE_LIMIT_DEFAULT = 50
 PAGE_LIMIT_MAX = 500
 
-_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_PARTIAL_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only, as the JSON Schema says (not "yes", 1 or "on")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class FullMatch(validate.Validator):
+    """Like validate.Regexp but matches the whole string (`$` would let a trailing newline through).
+
+    apispec does not export it, so fields using it carry an ECMA `pattern` in their metadata.
+    """
+
+    def __init__(self, pattern: str, error: str | None = None) -> None:
+        self.regex = re.compile(pattern)
+        self.error = error or "String does not match expected pattern."
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str) or not self.regex.fullmatch(value):
+            raise ValidationError(self.error)
+        return value
 
 
 def validate_repo_id(value: str) -> None:
+    if isinstance(value, str) and "/" in value and value.split("/", 1)[1] in RESERVED_NAMES:
+        raise ValidationError(f"'{value.split('/', 1)[1]}' is a sub-resource name and cannot be a model name "
+                              f"(reserved: {', '.join(RESERVED_NAMES)}).")
     if not is_repo_id(value):
         raise ValidationError(
             "Not a valid id: use 'organisation/name' or a legacy 'name', each part 1-96 letters, "
@@ -29,17 +54,29 @@ def validate_repo_id(value: str) -> None:
 def validate_partial_date(value: str) -> None:
     if not _PARTIAL_DATE.fullmatch(value):
         raise ValidationError("Use YYYY, YYYY-MM or YYYY-MM-DD.")
-    parts = [int(p) for p in value.split("-")]
+
+
+def validate_real_date(value: str) -> None:
     try:
-        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        date.fromisoformat(value)
     except ValueError:
-        raise ValidationError("Not a real date.") from None
+        raise ValidationError("Not a real date: use YYYY-MM-DD.") from None
 
 
 def validate_full_date(value: str) -> None:
     validate_partial_date(value)
     if len(value) != 10:
         raise ValidationError("Use YYYY-MM-DD.")
+    validate_real_date(value)
+
+
+def FullDate(**kwargs) -> fields.String:  # noqa: N802
+    """A YYYY-MM-DD date, documented as `format: date`."""
+    metadata = {"format": "date", **kwargs.pop("metadata", {})}
+    return fields.String(validate=validate_full_date, metadata=metadata, **kwargs)
+
+
+PARTIAL_DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
 
 def RepoId(**kwargs) -> fields.String:  # noqa: N802 - a field factory reads like a field class
@@ -52,12 +89,22 @@ def RepoId(**kwargs) -> fields.String:  # noqa: N802 - a field factory reads lik
 def LicenceId(**kwargs) -> fields.String:  # noqa: N802
     metadata = {"pattern": f"^{LICENCE_ID_PATTERN}$", "example": "Apache-2.0"}
     metadata.update(kwargs.pop("metadata", {}))
-    return fields.String(validate=validate.Regexp(f"^{LICENCE_ID_PATTERN}\\Z"), metadata=metadata, **kwargs)
+    return fields.String(validate=FullMatch(LICENCE_ID_PATTERN, "Not a licence id: letters, digits, '.', '+', '-'."),
+                         metadata=metadata, **kwargs)
+
+
+def validate_ascii_uri(value: str) -> None:
+    """A URI is ASCII (RFC 3986): an internationalised address must be sent percent-encoded / punycode."""
+    if not value.isascii() or any(ch.isspace() for ch in value):
+        raise ValidationError("Not a URI: use ASCII (percent-encode other characters) and no spaces.")
 
 
 def SourceUrl(**kwargs) -> fields.Url:  # noqa: N802
     """A URL a fact was read from. Stored as given, never fetched."""
-    return fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000), **kwargs)
+    metadata = {"format": "uri", "pattern": "^https?://", "example": "https://huggingface.co/org/model"}
+    metadata.update(kwargs.pop("metadata", {}))
+    return fields.Url(schemes={"http", "https"}, require_tld=False,
+                      validate=[validate.Length(max=2000), validate_ascii_uri], metadata=metadata, **kwargs)
 
 
 def Expression(**kwargs) -> fields.String:  # noqa: N802
@@ -80,6 +127,7 @@ class ProblemSchema(Schema):
     instance = fields.String(metadata={"example": "/v1/models/acme/unknown"})
     errors = fields.Dict(metadata={"description": "Field errors (422 only): field name → messages."})
     cycle = fields.List(fields.String(), metadata={"description": "The cycle an edge would close (409 only)."})
+    results = fields.List(fields.Dict(), metadata={"description": "Per-card results of a failed atomic import."})
 
 
 class PaginationSchema(Schema):
@@ -100,22 +148,12 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
 
 
 def encode_cursor(last_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([last_key]).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ValidationError("Not a cursor this service issued: use the `next` link of a previous page.") from None
-    if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
-        raise ValidationError("Not a cursor this service issued: use the `next` link of a previous page.")
-    return value[0]
+    """The cursor is the last key itself: transparent, and any string is a valid position."""
+    return last_key
 
 
 class ListArgsSchema(Schema):
-    """Keyset pagination: items in id order, `cursor` from the previous page's `next` link."""
+    """Keyset pagination: items in id order; `cursor` is the id the page starts after (the `next` link sets it)."""
 
     limit = fields.Integer(
         load_default=PAGE_LIMIT_DEFAULT,
@@ -124,14 +162,27 @@ class ListArgsSchema(Schema):
     )
     cursor = fields.String(
         validate=validate.Length(max=400),
-        metadata={"description": "Opaque position from a previous page's `next` link."},
+        metadata={"description": "Start after this id: take it from the previous page's `next` link."},
     )
 
     @post_load
     def _decode(self, data, **_kwargs):
         if "cursor" in data:
-            try:
-                data["after"] = decode_cursor(data.pop("cursor"))
-            except ValidationError as error:
-                raise ValidationError({"cursor": error.messages}) from None
+            data["after"] = data.pop("cursor")
         return data
+
+
+def partial_update(schema_class: type[Schema]) -> Schema:
+    """A PATCH schema: every top-level field optional and without defaults, nested items still complete.
+
+    (`partial=True` would also make the items of `parents` or `datasets` partial.) An empty change is a 422.
+    """
+
+    class Update(schema_class):
+        @validates_schema
+        def _something_to_change(self, data, **_kwargs):
+            if not data:
+                raise ValidationError("Nothing to change: send at least one field.")
+
+    Update.__name__ = schema_class.__name__
+    return Update(partial=tuple(schema_class().fields))

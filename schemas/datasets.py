@@ -18,7 +18,7 @@ class DatasetSchema(Schema):
         "example": "openai/text-davinci-003"})
     placeholder = fields.Boolean(load_default=False)
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    sources = fields.Dict(keys=fields.String(validate=validate.Length(1, 100)), values=SourceUrl(),
+    sources = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), values=SourceUrl(),
                           load_default=dict, validate=validate.Length(max=50))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

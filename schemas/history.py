@@ -1,8 +1,15 @@
 """Audit history shapes."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from schemas.common import page_of
+from schemas.common import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, page_of
+
+
+class HistoryArgsSchema(Schema):
+    limit = fields.Integer(load_default=PAGE_LIMIT_DEFAULT, validate=validate.Range(1, PAGE_LIMIT_MAX),
+                           metadata={"description": f"Events per page, 1 to {PAGE_LIMIT_MAX}."})
+    cursor = fields.Integer(validate=validate.Range(0, 2**31 - 1), metadata={
+        "description": "Start after this event id: take it from the previous page's `next` link."})
 
 
 class AuditEventSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import SourceUrl
+from schemas.common import SourceUrl, StrictBoolean
 
 MAX_CARDS = 1000
 MAX_CARD_BYTES = 1024 * 1024
@@ -23,7 +23,7 @@ class CardInputSchema(Schema):
 
 class ImportRequestSchema(Schema):
     cards = fields.List(fields.Nested(CardInputSchema), required=True, validate=validate.Length(1, MAX_CARDS))
-    atomic = fields.Boolean(load_default=False, metadata={
+    atomic = StrictBoolean(load_default=False, metadata={
         "description": "All or nothing: if any card fails, nothing is written (422)."})
 
 

@@ -12,7 +12,15 @@ from api.domain.vocabulary import (
     TERM_NAMES,
     UNKNOWN,
 )
-from schemas.common import LicenceId, ListArgsSchema, SourceUrl, page_of
+from schemas.common import (
+    PARTIAL_DATE_PATTERN,
+    FullMatch,
+    LicenceId,
+    ListArgsSchema,
+    SourceUrl,
+    page_of,
+    validate_partial_date,
+)
 
 
 def check_term_value(term: str, value) -> str | None:
@@ -43,6 +51,29 @@ class FactSchema(Schema):
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
 
 
+_UNKNOWN_JSON = {"type": "string", "enum": ["unknown"]}
+
+
+def _value_json_schema(term: str) -> dict:
+    """The JSON Schema of a term's value, for the OpenAPI document."""
+    if term in LEVEL_TERMS:
+        return {"type": "string", "enum": [*LEVEL_TERMS[term], "unknown"]}
+    if term in BOOLEAN_TERMS or term == "binds_derivatives":
+        return {"oneOf": [{"type": "boolean"}, _UNKNOWN_JSON]}
+    if term in COUNT_TERMS:
+        return {"oneOf": [{"type": "integer", "minimum": 0}, _UNKNOWN_JSON], "nullable": True}
+    return {"oneOf": [{"type": "array", "maxItems": 50,
+                       "items": {"type": "string", "minLength": 1, "maxLength": 500}}, _UNKNOWN_JSON]}
+
+
+def fact_schema(term: str) -> type[Schema]:
+    """A FactSchema whose documented `value` is what the term allows (validation stays in TermsSchema)."""
+    value = fields.Raw(required=True, allow_none=term in COUNT_TERMS,
+                       metadata={"description": "The value, or \"unknown\".", **_value_json_schema(term)})
+    name = "".join(part.title() for part in term.split("_")) + "Fact"
+    return type(name, (FactSchema,), {"value": value})
+
+
 def _unknown_fact() -> dict:
     return {"value": UNKNOWN, "source": None, "note": None}
 
@@ -63,7 +94,8 @@ _TERM_DESCRIPTIONS = {
 
 _TermFields = Schema.from_dict(
     {
-        name: fields.Nested(FactSchema, load_default=_unknown_fact, metadata={"description": _TERM_DESCRIPTIONS[name]})
+        name: fields.Nested(fact_schema(name), load_default=_unknown_fact,
+                            metadata={"description": _TERM_DESCRIPTIONS[name]})
         for name in TERM_NAMES
     },
     name="TermFields",
@@ -84,7 +116,7 @@ class TermsSchema(_TermFields):
             raise ValidationError(errors)
 
 
-class BindsFactSchema(FactSchema):
+class BindsFactSchema(fact_schema("binds_derivatives")):
     @validates_schema
     def _check(self, data, **_kwargs):
         problem = check_term_value("binds_derivatives", data["value"])
@@ -92,7 +124,8 @@ class BindsFactSchema(FactSchema):
             raise ValidationError({"value": [problem]})
 
 
-_ALIAS = fields.String(validate=[validate.Length(1, 128), validate.Regexp(r"^[^\x00-\x1f\x7f]+\Z")])
+_ALIAS = fields.String(validate=[validate.Length(1, 128), FullMatch(r"[^\x00-\x1f\x7f]+", "No control characters.")],
+                       metadata={"pattern": "^[^\\u0000-\\u001f\\u007f]+$"})
 
 
 class LicenceSchema(Schema):
@@ -100,7 +133,8 @@ class LicenceSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 300),
                          metadata={"example": "Apache License 2.0"})
     url = SourceUrl(allow_none=True, metadata={"description": "Where the licence text is published."})
-    version_date = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{4}(-\d{2}(-\d{2})?)?\Z"))
+    version_date = fields.String(allow_none=True, validate=validate_partial_date,
+                                 metadata={"pattern": PARTIAL_DATE_PATTERN, "example": "2023-07-18"})
     aliases = fields.List(_ALIAS, load_default=list, validate=validate.Length(max=50), metadata={
         "description": "Names that resolve to this licence: its Hugging Face key and common spellings "
         "(matched case-insensitively; unique across licences)."})

@@ -6,6 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
 from schemas.common import (
+    PARTIAL_DATE_PATTERN,
+    FullDate,
     Expression,
     ListArgsSchema,
     RepoId,
@@ -39,7 +41,7 @@ class LicenceAssignmentSchema(Schema):
     """The licence a model was declared under from a date on."""
 
     license = Expression(required=True, allow_none=True)
-    effective_from = fields.String(load_default=None, allow_none=True, validate=validate_full_date, metadata={
+    effective_from = FullDate(load_default=None, allow_none=True, metadata={
         "description": "First day the licence applied (YYYY-MM-DD); null: from the start.", "example": "2023-05-31"})
     source = SourceUrl(allow_none=True, load_default=None)
 
@@ -47,9 +49,9 @@ class LicenceAssignmentSchema(Schema):
 def _unique_ids(items: list[dict], field: str) -> None:
     seen: set[str] = set()
     for item in items or []:
-        if item["id"] in seen:
+        if item.get("id") in seen:
             raise ValidationError({field: [f"'{item['id']}' is listed twice."]})
-        seen.add(item["id"])
+        seen.add(item.get("id"))
 
 
 class LanguageModelSchema(Schema):
@@ -57,13 +59,14 @@ class LanguageModelSchema(Schema):
     name = fields.String(allow_none=True, validate=validate.Length(1, 300), metadata={"example": "Llama 2 7B"})
     organisation = fields.String(allow_none=True, validate=validate.Length(1, 200), metadata={"example": "Meta"})
     release_date = fields.String(allow_none=True, validate=validate_partial_date,
-                                 metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD.", "example": "2023-07-18"})
-    parameters = fields.Integer(allow_none=True, validate=validate.Range(0, 10**15), metadata={"example": 6738415616})
+                                 metadata={"pattern": PARTIAL_DATE_PATTERN, "description": "YYYY, YYYY-MM or YYYY-MM-DD.",
+                                           "example": "2023-07-18"})
+    parameters = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 10**15), metadata={"example": 6738415616})
     license = Expression(allow_none=True, metadata={
         "description": "Declared licence (SPDX expression); null when none is declared (terms unknown). "
         "A change is appended to `license_history`, effective `license_effective_from` (default today).",
         "example": "Apache-2.0"})
-    license_effective_from = fields.String(load_only=True, validate=validate_full_date, metadata={
+    license_effective_from = FullDate(load_only=True, metadata={
         "description": "When a changed `license` takes effect (YYYY-MM-DD, default: today)."})
     license_history = fields.List(fields.Nested(LicenceAssignmentSchema), validate=validate.Length(max=50), metadata={
         "description": "Every licence the model was declared under, oldest first; the last one is `license`. "
@@ -73,7 +76,7 @@ class LanguageModelSchema(Schema):
     source_url = SourceUrl(allow_none=True, metadata={"example": "https://huggingface.co/meta-llama/Llama-2-7b-hf"})
     placeholder = fields.Boolean(load_default=False, metadata={
         "description": "True for a record named by a card but not yet described; its terms are unknown."})
-    sources = fields.Dict(keys=fields.String(validate=validate.Length(1, 100)), values=SourceUrl(),
+    sources = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), values=SourceUrl(),
                           load_default=dict, validate=validate.Length(max=50),
                           metadata={"description": "Field name → URL the fact was read from.",
                                     "example": {"license": "https://huggingface.co/meta-llama/Llama-2-7b-hf"}})

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import RepoId, validate_full_date
-
-
-def StrictBoolean(**kwargs) -> fields.Boolean:  # noqa: N802
-    """true or false only, as the JSON Schema says (not "yes", 1 or "on")."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+from schemas.common import FullDate, RepoId, StrictBoolean
 
 
 class PolicyUseSchema(Schema):
@@ -19,7 +14,7 @@ class PolicyUseSchema(Schema):
         unknown = RAISE
 
     commercial = StrictBoolean()
-    monthly_active_users = fields.Integer(validate=validate.Range(0, 10**12))
+    monthly_active_users = fields.Integer(strict=True, validate=validate.Range(0, 10**12))
     redistribute_weights = StrictBoolean()
     train_other_models_on_outputs = StrictBoolean()
     research_only = StrictBoolean()
@@ -45,7 +40,7 @@ class WaiverSchema(Schema):
         "description": "Only findings about this licence are waived (default: all of the model's)."})
     approved_by = fields.String(required=True, validate=validate.Length(1, 200))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
-    expires = fields.String(required=True, validate=validate_full_date, metadata={
+    expires = FullDate(required=True, metadata={
         "description": "Last day the waiver applies (YYYY-MM-DD)."})
 
 
@@ -53,7 +48,7 @@ class PolicySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    version = fields.Integer(load_default=1, validate=validate.Equal(1))
+    version = fields.Integer(strict=True, load_default=1, validate=validate.Equal(1))
     name = fields.String(load_default=None, validate=validate.Length(1, 200))
     use = fields.Nested(PolicyUseSchema, load_default=dict)
     allow = fields.Nested(LicenceRulesSchema, load_default=None, allow_none=True, metadata={

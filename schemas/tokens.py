@@ -2,14 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import page_of
+from schemas.common import FullMatch, page_of
 
 SCOPES = ("read", "write", "admin")
 
 
 class TokenCreateSchema(Schema):
-    name = fields.String(required=True, validate=[validate.Length(1, 100), validate.Regexp(r"^[A-Za-z0-9._@-]+\Z")],
-                         metadata={"description": "Who or what uses the token; shown in the audit log.",
+    name = fields.String(required=True, validate=[validate.Length(1, 100), FullMatch(r"[A-Za-z0-9._@-]+")],
+                         metadata={"pattern": "^[A-Za-z0-9._@-]+$", "description": "Who or what uses the token; shown in the audit log.",
                                    "example": "ci-bot"})
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
                          validate=validate.Length(1, 3), metadata={"example": ["write"]})

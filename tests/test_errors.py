@@ -80,6 +80,7 @@ def test_readyz_ok(client):
     assert client.get("/readyz").json == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/v1/models/a/b/c/d", "/v1/models/%00x", "/v1/models/a%2F..%2Fb"])
-def test_hostile_paths_are_404_not_500(client, path):
-    assert client.get(path).status_code == 404
+@pytest.mark.parametrize("path, status", [("/v1/models/a/b/c/d", 404), ("/v1/models/%00x", 400),
+                                          ("/v1/models/a%2F..%2Fb", 404)])
+def test_hostile_paths_are_clear_errors_not_500(client, path, status):
+    assert_problem(client.get(path), status)

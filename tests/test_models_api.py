@@ -192,3 +192,12 @@ def test_model_list_filters(licensed):
     assert ids("/v1/models?q=e_") == []  # unescaped, "_" would match "acme/tune"
     assert ids("/v1/models?organisation=acme&license=Apache-2.0") == ["acme/quant"]
     assert client.get("/v1/models?license=MIT").json["pagination"]["total"] == 2
+
+
+def test_patch_items_must_be_complete(client):
+    post_model(client, "org/p")
+    post_model(client, "org/c", parents=[{"id": "org/p", "relation": "finetune"}])
+    body = assert_problem(client.patch("/v1/models/org/c", json={"parents": [{"relation": "merge"}]}), 422)
+    assert "parents" in body["errors"]
+    assert_problem(client.patch("/v1/models/org/c", json={"datasets": [{"stage": "finetuning"}]}), 422)
+    assert client.get("/v1/models/org/c").json["parents"][0]["id"] == "org/p"

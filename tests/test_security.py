@@ -245,3 +245,11 @@ def test_the_service_never_fetches_a_client_supplied_url(client):
     finally:
         server.shutdown()
     assert hits == []
+
+
+def test_nul_characters_are_refused_not_500(client):
+    assert_problem(client.get("/v1/models?cursor=a%00b"), 400, "NUL")
+    response = client.post("/v1/models", json={"id": "org/nul", "name": "a\u0000b"})
+    assert response.status_code in (201, 422)  # SQLite stores it; PostgreSQL cannot: a clear 422
+    if response.status_code == 422:
+        assert client.get("/v1/models/org/nul").status_code == 404

@@ -41,7 +41,12 @@ TERM_NAMES = (
 # Hugging Face repo ids: an optional organisation and a name, each 1-96 characters of
 # letters, digits, '-', '_' and '.', starting and ending with a letter or digit, no '--' or '..'.
 _SEGMENT = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
-REPO_ID_PATTERN = rf"{_SEGMENT}(?:/{_SEGMENT})?"
+# Sub-resource names cannot be the name part of an `org/name` id: `/v1/models/gpt2/parents` must
+# mean the parents of gpt2, so a repo literally named `org/parents` is not addressable (refused on write).
+RESERVED_NAMES = ("parents", "datasets", "ancestors", "descendants", "lineage", "terms", "permitted-use",
+                  "conflicts", "history", "bom")
+_NAME = rf"(?!(?:{'|'.join(RESERVED_NAMES)})(?:/|$)){_SEGMENT}"
+REPO_ID_PATTERN = rf"{_SEGMENT}(?:/{_NAME})?"
 REPO_ID_RE = re.compile(rf"^{REPO_ID_PATTERN}$")
 LICENCE_ID_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9.+-]{0,126})"
 LICENCE_ID_RE = re.compile(rf"^{LICENCE_ID_PATTERN}$")

@@ -59,6 +59,10 @@ class Descendants(MethodView):
 class LineageGraph(MethodView):
     @blp.arguments(LineageArgsSchema, location="query")
     @blp.response(200, LineageGraphSchema)
+    @blp.doc(responses={200: {"content": {
+        "text/plain": {"schema": {"type": "string"}, "example": "graph BT\n  n0[\"org/model\"]\n"},
+        "text/vnd.graphviz": {"schema": {"type": "string"}, "example": "digraph lineage {\n}\n"},
+    }}})
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args, model_id):
         """The graph around the model: nodes and edges by index (node 0 is the model), or Mermaid / DOT text."""
@@ -122,6 +126,7 @@ class Conflicts(MethodView):
 @blp.route("/models/<repo_id:model_id>/bom")
 class BillOfMaterials(MethodView):
     @blp.response(200, description="CycloneDX 1.6 JSON (application/vnd.cyclonedx+json; version=1.6).")
+    @blp.doc(responses={200: {"content": {"application/vnd.cyclonedx+json": {"schema": {"type": "object"}}}}})
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, model_id):
         """CycloneDX 1.6 ML-BOM: the model, its ancestors in `pedigree.ancestors` (recursively), its training data."""

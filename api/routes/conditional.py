@@ -47,3 +47,10 @@ def not_modified(record) -> Response | None:
 
 def with_etag(record, status: int = 200, **headers: str):
     return record, status, {"ETag": etag_of(record), **headers}
+
+
+IF_MATCH_DOC = {"parameters": [{
+    "in": "header", "name": "If-Match", "required": True,
+    "description": "The ETag from your last GET of the record (412 if it changed since, 428 if missing).",
+    "schema": {"type": "string", "example": '"3-6617b503ed6e4"'},
+}]}

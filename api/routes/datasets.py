@@ -3,11 +3,12 @@
 from flask.views import MethodView
 
 from api.db import get_session
-from api.routes.conditional import not_modified, require_if_match, with_etag
+from api.routes.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
 from api.routes.history import history_route
 from api.routes.paging import page_body
 from api.store import datasets as store
 from api.store.common import transaction
+from schemas.common import partial_update
 from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.datasets import DatasetListArgsSchema, DatasetPageSchema, DatasetSchema, DatasetUpdateSchema
 
@@ -44,10 +45,11 @@ class DatasetById(MethodView):
         dataset = store.get_dataset(get_session(), dataset_id)
         return not_modified(dataset) or with_etag(dataset)
 
-    @blp.arguments(DatasetUpdateSchema(partial=True))
+    @blp.arguments(partial_update(DatasetUpdateSchema))
     @blp.response(200, DatasetSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def patch(self, data, dataset_id):
         """Change fields of a dataset (If-Match required)."""
@@ -61,6 +63,7 @@ class DatasetById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Models are still linked to the dataset.")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, dataset_id):
         """Delete a dataset no model is linked to (If-Match required)."""

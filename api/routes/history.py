@@ -7,30 +7,22 @@ from collections.abc import Callable
 from flask.views import MethodView
 
 from api.db import get_session
-from api.errors import Problem
 from api.routes.paging import page_body
 from api.store import audit
 from api.store.common import Page
-from schemas.common import ListArgsSchema
-from schemas.history import HistoryPageSchema
+from schemas.history import HistoryArgsSchema, HistoryPageSchema
 
 
 def history_route(blp, rule: str, resource_type: str, id_arg: str, get_record: Callable) -> None:
     """Register GET `rule` on the blueprint, listing the record's audit events (paginated)."""
 
     class History(MethodView):
-        @blp.arguments(ListArgsSchema, location="query")
+        @blp.arguments(HistoryArgsSchema, location="query")
         @blp.response(200, HistoryPageSchema)
         def get(self, args, **view_args):
             record_id = view_args[id_arg]
             session = get_session()
-            after = None
-            if "after" in args:
-                try:
-                    after = int(args["after"])
-                except ValueError:
-                    raise Problem(422, "Not a cursor this service issued.", kind="validation-error",
-                                  errors={"cursor": ["Not a cursor this service issued."]}) from None
+            after = args.get("cursor")
             events, total, next_after = audit.history(session, resource_type, record_id, limit=args["limit"],
                                                       after=after)
             if total == 0:

@@ -19,10 +19,11 @@ _MULTIPART_DOC = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": "ImportRequest"},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ImportRequest"}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
+                    "required": ["cards"],
                     "properties": {
                         "cards": {"type": "array", "items": {"type": "string", "format": "binary"},
                                   "description": "README.md files named `org__name.md` (or `name.md` for a "
@@ -64,8 +65,11 @@ def _cards_from_request() -> tuple[list[CardInput], bool]:
             except UnicodeDecodeError:
                 text = "\x00not utf-8"
             cards.append(CardInput(id=card_id_from_filename(upload.filename or ""), content=text))
-        atomic = (request.form.get("atomic") or request.args.get("atomic") or "false").lower() in ("1", "true", "yes")
-        return cards, atomic
+        raw = request.form.get("atomic", "false")
+        if raw not in ("true", "false"):
+            raise Problem(422, "'atomic' must be true or false.", kind="validation-error",
+                          errors={"atomic": ["Not a valid boolean."]})
+        return cards, raw == "true"
     body = request.get_json(silent=True)
     if body is None:
         raise Problem(400, "Send JSON ({\"cards\": [...]}) or multipart/form-data with files in 'cards'.",

@@ -3,11 +3,12 @@
 from flask.views import MethodView
 
 from api.db import get_session
-from api.routes.conditional import not_modified, require_if_match, with_etag
+from api.routes.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
 from api.routes.history import history_route
 from api.routes.paging import page_body
 from api.store import licences as store
 from api.store.common import transaction
+from schemas.common import partial_update
 from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.licences import LicenceListArgsSchema, LicencePageSchema, LicenceSchema, LicenceUpdateSchema
 
@@ -44,11 +45,12 @@ class LicenceById(MethodView):
         licence = store.get_licence(get_session(), licence_id)
         return not_modified(licence) or with_etag(licence)
 
-    @blp.arguments(LicenceUpdateSchema(partial=True))
+    @blp.arguments(partial_update(LicenceUpdateSchema))
     @blp.response(200, LicenceSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="An alias is taken.")
     @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names an older version.")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match is missing.")
     def patch(self, data, licence_id):
         """Change fields of a licence (If-Match required); `aliases` and `terms`, when given, replace the whole value."""
@@ -62,6 +64,7 @@ class LicenceById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Models or datasets still name the licence.")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, licence_id):
         """Delete a licence no model or dataset names (If-Match required)."""

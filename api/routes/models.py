@@ -3,11 +3,12 @@
 from flask.views import MethodView
 
 from api.db import get_session
-from api.routes.conditional import not_modified, require_if_match, with_etag
+from api.routes.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
 from api.routes.history import history_route
 from api.routes.paging import page_body, whole_list
 from api.store import models as store
 from api.store.common import transaction
+from schemas.common import partial_update
 from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.models import (
     LanguageModelListArgsSchema,
@@ -53,11 +54,12 @@ class ModelById(MethodView):
         model = store.get_model(get_session(), model_id)
         return not_modified(model) or with_etag(model)
 
-    @blp.arguments(LanguageModelUpdateSchema(partial=True))
+    @blp.arguments(partial_update(LanguageModelUpdateSchema))
     @blp.response(200, LanguageModelSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="A new parent would close a cycle.")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def patch(self, data, model_id):
         """Change fields of a model (If-Match required); `parents` or `datasets`, when given, replace the set."""
@@ -71,6 +73,7 @@ class ModelById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Other models derive from it or it generated a dataset.")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, model_id):
         """Delete a model and its own edges (If-Match required); refused while other records depend on it."""
@@ -107,6 +110,7 @@ class ParentById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, model_id, parent_id):
         """Remove a parent edge (If-Match with the model's ETag required)."""
@@ -143,6 +147,7 @@ class TrainingDataById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.doc(**IF_MATCH_DOC)
     @blp.alt_response(428, response="PRECONDITION_REQUIRED")
     def delete(self, model_id, dataset_id):
         """Unlink a training dataset (If-Match with the model's ETag required)."""
