@@ -91,7 +91,7 @@ def _offline_snapshot():
     from api.domain.offline import snapshot_from_catalogue
 
     catalogue = read_catalogue()
-    names = {l["id"].lower(): l["id"] for l in catalogue["licences"]}
+    names = {licence["id"].lower(): licence["id"] for licence in catalogue["licences"]}
     for licence in catalogue["licences"]:
         for alias in licence.get("aliases", []):
             names.setdefault(alias.lower(), licence["id"])

@@ -118,7 +118,7 @@ def run(backend: str, model_count: int, requests: int) -> list[tuple[str, float,
                 ("GET …/ancestors", [f"/v1/models/{m}/ancestors" for m in sample]),
                 ("GET …/terms", [f"/v1/models/{m}/terms" for m in sample]),
                 ("GET …/permitted-use (commercial)", [f"/v1/models/{m}/permitted-use?commercial=true" for m in sample]),
-                (f"GET …/descendants first 100 of the biggest base", [f"/v1/models/{biggest}/descendants?limit=100"]),
+                ("GET …/descendants first 100 of the biggest base", [f"/v1/models/{biggest}/descendants?limit=100"]),
             ]
             for label, paths in cases:
                 timed(connection, paths[0], 5)  # warm up

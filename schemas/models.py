@@ -13,7 +13,6 @@ from schemas.common import (
     RepoId,
     SourceUrl,
     page_of,
-    validate_full_date,
     validate_partial_date,
 )
 

@@ -27,9 +27,9 @@ def snapshot_from_catalogue(catalogue: dict[str, list[dict[str, Any]]], as_of: s
             return text  # left as written: its unknown licences make the terms unknown
 
     licences = {
-        l["id"]: LicenceRecord(l["id"], l.get("terms", {}), l.get("binds_derivatives") or {}, l.get("name"),
-                               tuple(l.get("categories", ())))
-        for l in catalogue["licences"]
+        lic["id"]: LicenceRecord(lic["id"], lic.get("terms", {}), lic.get("binds_derivatives") or {},
+                                 lic.get("name"), tuple(lic.get("categories", ())))
+        for lic in catalogue["licences"]
     }
     models: dict[str, ModelNode] = {}
     parents: list[ParentLink] = []

@@ -76,10 +76,10 @@ def descendants(session: Session, model_id: str, *, limit: int, after: str | Non
 def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relations: list[str] | None,
                   node_limit: int) -> dict[str, Any]:
     _require_model(session, model_id)
-    above = [link for link in ancestor_links(session, model_id, relations)]
+    above = ancestor_links(session, model_id, relations)
     reached_up = model_depths(above, model_id, up)
-    above = [l for l in above if l.child in reached_up or l.child == model_id]
-    above = [l for l in above if l.parent in reached_up]
+    above = [link for link in above
+             if (link.child in reached_up or link.child == model_id) and link.parent in reached_up]
     below = descendant_links(session, model_id, down, relations, node_limit + 1) if down > 0 else []
     truncated = len(below) > node_limit
     below = below[:node_limit]
