@@ -73,3 +73,15 @@ def test_starter_models_are_served_with_sources(catalogue_client):
     assert vicuna["parents"][0]["id"] == "huggyllama/llama-7b" and vicuna["parents"][0]["source"]
     alpaca_data = catalogue_client.get("/v1/datasets/tatsu-lab/alpaca").json
     assert alpaca_data["generated_by"] == "openai/text-davinci-003"
+
+
+def test_every_catalogue_model_is_served_with_its_licence_parents_and_datasets_sourced(catalogue_client):
+    for record in CATALOGUE["models"]:
+        body = catalogue_client.get(f"/v1/models/{record['id']}").json
+        assert body["source_url"], record["id"]
+        if record.get("license"):
+            assert body["license"] and body["sources"].get("license"), record["id"]
+        assert {p["id"] for p in body["parents"]} == {p["id"] for p in record.get("parents", [])}, record["id"]
+        assert all(p["source"] for p in body["parents"]), record["id"]
+        assert {d["id"] for d in body["datasets"]} == {d["id"] for d in record.get("datasets", [])}, record["id"]
+        assert all(d["source"] for d in body["datasets"]), record["id"]
