@@ -6,18 +6,10 @@ from typing import Any
 
 from api.domain import lattice
 from api.domain.terms import EffectiveTerms
-from api.domain.vocabulary import UNKNOWN
+from api.domain.vocabulary import TERM_NAMES, UNKNOWN
 
-# Terms where a looser declaration misleads a user; notices and name prefixes are checked elsewhere.
-CHECKED_TERMS = (
-    "commercial_use",
-    "research_only",
-    "max_monthly_active_users",
-    "redistribution",
-    "outputs_train_other_models",
-    "share_alike",
-    "use_restrictions",
-)
+# Terms where a looser declaration misleads a user: all but the notices, licence text and name prefixes.
+CHECKED_TERMS = tuple(t for t in TERM_NAMES if t not in ("attribution", "include_license_text", "derivative_name_prefix"))
 
 
 def namespace(record_id: str) -> str | None:

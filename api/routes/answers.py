@@ -107,8 +107,9 @@ class ModelConflicts(MethodView):
         """Terms where this model's declared licence is looser than what it inherits."""
         effective = answers.effective(get_session(), model_id)
         found = find_conflicts(effective)
-        rows = [{"model": model_id, "declared_licence": (effective.declared_group() or None) and
-                 effective.declared_group().expression, "conflicts": found}] if found else []
+        declared = effective.declared_group()
+        rows = [{"model": model_id, "declared_licence": declared.expression if declared else None,
+                 "conflicts": found}] if found else []
         return whole_list(rows)
 
 

@@ -36,10 +36,6 @@ def snapshot(session: Session, model_id: str):
     return load_snapshot(session, [model_id])
 
 
-def model_conflicts(session: Session, model_id: str) -> list[dict[str, Any]]:
-    return conflicts(effective(session, model_id))
-
-
 def ancestors(session: Session, model_id: str, *, max_depth: int | None, relations: list[str] | None) -> list[dict]:
     _require_model(session, model_id)
     links = ancestor_links(session, model_id, relations)
