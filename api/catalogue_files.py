@@ -17,16 +17,23 @@ class CatalogueError(ValueError):
     """A catalogue record is invalid; the message names the file and record."""
 
 
+def catalogue_paths(data_dir: Path, kind: str) -> list[Path]:
+    """`data/<kind>.yaml`, then every `data/<kind>/*.yaml` in name order (one file per family)."""
+    single = data_dir / f"{kind}.yaml"
+    return ([single] if single.exists() else []) + sorted((data_dir / kind).glob("*.yaml"))
+
+
 def read_catalogue(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
     """The three record lists, as plain data with dates as ISO strings."""
-    catalogue = {}
+    catalogue: dict[str, list[dict[str, Any]]] = {}
     for kind in ("licences", "datasets", "models"):
-        path = data_dir / f"{kind}.yaml"
-        with open(path, encoding="utf-8") as handle:
-            records = yaml.load(handle, Loader=_YAML_LOADER) or []
-        if not isinstance(records, list):
-            raise CatalogueError(f"{path}: expected a list of records")
-        catalogue[kind] = [_dates_as_text(record) for record in records]
+        catalogue[kind] = []
+        for path in catalogue_paths(data_dir, kind):
+            with open(path, encoding="utf-8") as handle:
+                records = yaml.load(handle, Loader=_YAML_LOADER) or []
+            if not isinstance(records, list):
+                raise CatalogueError(f"{path}: expected a list of records")
+            catalogue[kind] += [_dates_as_text(record) for record in records]
     return catalogue
 
 

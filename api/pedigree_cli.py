@@ -86,16 +86,17 @@ def _client_error(status: int, payload: bytes) -> UsageProblem:
     return UsageProblem(f"the server refused the request ({status}): {detail}")
 
 
-def _offline_snapshot():
+def _offline_snapshot(wanted: list[str]):
+    """The catalogue as one snapshot, the licence names it knows, and the current id of each wanted model."""
     from api.catalogue_files import read_catalogue
-    from api.domain.offline import snapshot_from_catalogue
+    from api.domain.offline import current_model_ids, snapshot_from_catalogue
 
     catalogue = read_catalogue()
     names = {licence["id"].lower(): licence["id"] for licence in catalogue["licences"]}
     for licence in catalogue["licences"]:
         for alias in licence.get("aliases", []):
             names.setdefault(alias.lower(), licence["id"])
-    return snapshot_from_catalogue(catalogue), names
+    return snapshot_from_catalogue(catalogue), names, current_model_ids(catalogue, wanted)
 
 
 def run_check(args) -> int:
@@ -118,9 +119,9 @@ def run_check(args) -> int:
     else:
         from api.domain.compliance import check, policy_from_data
 
-        snapshot, names = _offline_snapshot()
+        snapshot, names, current_ids = _offline_snapshot(ids)
         report = check(snapshot, ids, policy_from_data(policy, lambda name: names.get(name.lower())),
-                       dt.date.today().isoformat())
+                       dt.date.today().isoformat(), current_ids)
     lines = {entry.id: entry.line for entry in entries}
     if args.format == "sarif":
         rendered = reports.sarif(report, manifest=args.manifest, lines=lines)
@@ -162,11 +163,11 @@ def run_bom(args) -> int:
             from api.bom import bom_json
 
             if snapshot is None:
-                snapshot, _ = _offline_snapshot()
-            if entry.id not in snapshot.models:
+                snapshot, _, current_ids = _offline_snapshot([e.id for e in entries])
+            if entry.id not in current_ids:
                 missing.append(entry.id)
                 continue
-            target.write_text(bom_json(snapshot, entry.id), encoding="utf-8")
+            target.write_text(bom_json(snapshot, current_ids[entry.id]), encoding="utf-8")
         print(f"wrote {target}")
     for model_id in missing:
         print(f"error: {model_id} is not recorded in Pedigree; no BOM written", file=sys.stderr)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -105,15 +106,22 @@ class LanguageModel(Base):
     release_date: Mapped[str | None] = mapped_column(String(10))
     parameters: Mapped[int | None] = mapped_column(BigInteger)
     license: Mapped[str | None] = mapped_column(String(1000))
+    # Who holds the rights in the weights (a Hub organisation); None: the organisation part of the id.
+    rights_holder: Mapped[str | None] = mapped_column(String(200))
     source_url: Mapped[str | None] = mapped_column(String(2000))
     placeholder: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     # Optimistic concurrency: every UPDATE checks and bumps `version`; the ETag is built from it.
     __mapper_args__ = {"version_id_col": version}
+    # Hub ids match case-insensitively: lookups by lower(id) use this index.
+    __table_args__ = (Index("ix_language_models_lower_id", func.lower(id)),)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
+    alias_records: Mapped[list[ModelAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="ModelAlias.alias_key", back_populates="model"
+    )
     parent_edges: Mapped[list[ParentEdge]] = relationship(
         foreign_keys="ParentEdge.child_id",
         cascade="all, delete-orphan",
@@ -133,6 +141,10 @@ class LanguageModel(Base):
         return sorted(link.licence_id for link in self.licence_links)
 
     @property
+    def aliases(self) -> list[str]:
+        return [record.alias for record in self.alias_records]
+
+    @property
     def license_history(self) -> list[dict[str, Any]]:
         return [{"license": a.expression, "effective_from": a.effective_from, "source": a.source}
                 for a in self.licence_assignments]
@@ -144,6 +156,18 @@ class LanguageModel(Base):
     @property
     def datasets(self) -> list[dict[str, Any]]:
         return [{"id": e.dataset_id, "stage": e.stage, "source": e.source} for e in self.training_edges]
+
+
+class ModelAlias(Base):
+    """A former Hub repo id of a model (the Hub redirects renamed repos); matched case-insensitively."""
+
+    __tablename__ = "model_aliases"
+
+    alias_key: Mapped[str] = mapped_column(identifier(200), primary_key=True)  # the alias, lower-cased
+    alias: Mapped[str] = mapped_column(String(200))
+    model_id: Mapped[str] = mapped_column(ForeignKey("language_models.id", ondelete="CASCADE"), index=True)
+
+    model: Mapped[LanguageModel] = relationship(back_populates="alias_records")
 
 
 class LicenceAssignment(Base):
@@ -215,6 +239,10 @@ class Dataset(Base):
     @property
     def licence_ids(self) -> list[str]:
         return sorted(link.licence_id for link in self.licence_links)
+
+    @property
+    def aliases(self) -> list[str]:
+        return [record.alias for record in self.alias_records]
 
 
 class DatasetLicence(Base):

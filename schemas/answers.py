@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.domain.vocabulary import PARENT_RELATIONS, TERM_NAMES
+from api.domain.vocabulary import PARENT_RELATIONS, TERM_NAMES, TRAINING_DATA_MODES
 from schemas.common import FullDate, ListArgsSchema, page_of
 
 MAX_DEPTH = 50
@@ -44,6 +44,9 @@ class TermsArgsSchema(Schema):
         "description": "Apply each model's licence in force on this date (YYYY-MM-DD).", "example": "2023-05-28"})
     include_training_data = fields.Boolean(load_default=True, metadata={
         "description": "Count the terms of training datasets (and of models that generated them)."})
+    training_data = fields.String(load_default="caveat", validate=validate.OneOf(TRAINING_DATA_MODES), metadata={
+        "description": "`caveat` (default): training data whose licence, or some of its terms, is unknown is listed "
+        "in `caveats` and does not change the verdict (known terms still bind); `strict`: those terms are unknown."})
 
 
 class UseArgsSchema(TermsArgsSchema):
@@ -105,6 +108,25 @@ class ProvenanceSchema(Schema):
                                           "via lmsys/vicuna-7b-v1.3 → huggyllama/llama-7b"})
 
 
+class CaveatSchema(Schema):
+    kind = fields.String(metadata={"description": "training_data_licence_unknown | training_data_terms_unknown | "
+                                                  "generator_terms_unknown"})
+    dataset = fields.String(allow_none=True, metadata={"example": "EleutherAI/pile"})
+    model = fields.String(allow_none=True, metadata={"description": "The generating model (generator caveats)."})
+    licence = fields.String(allow_none=True)
+    terms = fields.List(fields.String(), metadata={"description": "The terms left unknown."})
+    path = fields.List(fields.String(), metadata={"description": "Ids from the queried model to the dataset."})
+    message = fields.String()
+
+
+class SupersededSchema(Schema):
+    id = fields.String(metadata={"example": "meta-llama/Llama-3.1-8B-Instruct"})
+    rights_holder = fields.String(metadata={"example": "meta-llama"})
+    superseded_by = fields.String(metadata={"example": "meta-llama/Llama-3.2-1B"})
+    path = fields.List(fields.String())
+    message = fields.String()
+
+
 class EffectiveTermSchema(Schema):
     value = fields.Raw(allow_none=True)
     sources = fields.List(fields.Nested(ProvenanceSchema))
@@ -114,9 +136,13 @@ class EffectiveTermsSchema(Schema):
     model = fields.String()
     as_of = fields.String(allow_none=True)
     include_training_data = fields.Boolean()
+    training_data = fields.String(metadata={"description": "caveat | strict"})
     terms = fields.Nested(Schema.from_dict({name: fields.Nested(EffectiveTermSchema) for name in TERM_NAMES},
                                            name="EffectiveTermMap"))
+    caveats = fields.List(fields.Nested(CaveatSchema))
     licences = fields.List(fields.Dict(), metadata={"description": "Every licence expression taken into account."})
+    superseded = fields.List(fields.Nested(SupersededSchema), metadata={
+        "description": "Ancestors whose licences no longer bind: their rights holder relicensed below them."})
 
 
 class FindingSchema(Schema):
@@ -133,6 +159,8 @@ class VerdictSchema(Schema):
     violations = fields.List(fields.Nested(FindingSchema))
     obligations = fields.List(fields.Nested(FindingSchema))
     unknowns = fields.List(fields.Nested(FindingSchema))
+    caveats = fields.List(fields.Nested(CaveatSchema), metadata={
+        "description": "Training data with unknown licence terms: reported, not counted in the verdict."})
 
 
 class ConflictSchema(Schema):

@@ -20,7 +20,7 @@ class ComplianceRequestSchema(Schema):
 class ComplianceFindingSchema(Schema):
     severity = fields.String(metadata={"description": "error | warning | note"})
     rule = fields.String(metadata={"description": "licence-policy | use-forbidden | unknown-terms | unknown-model | "
-                                   "declared-licence-conflict | obligation | waiver-expired"})
+                                   "declared-licence-conflict | obligation | training-data-caveat | waiver-expired"})
     message = fields.String()
     fix = fields.String(metadata={"description": "One line on how to fix it."})
     term = fields.String()
@@ -34,7 +34,10 @@ class ModelComplianceSchema(Schema):
     status = fields.String(metadata={"description": "pass | fail"})
     verdict = fields.String(allow_none=True)
     licence = fields.String(allow_none=True)
+    resolved_id = fields.String(metadata={"description": "The model's current id, when it was named by a former id "
+                                                         "or in another case."})
     findings = fields.List(fields.Nested(ComplianceFindingSchema))
+    caveats = fields.List(fields.Dict(), metadata={"description": "Training data with unknown licence terms."})
 
 
 class ComplianceReportSchema(Schema):

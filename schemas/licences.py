@@ -89,6 +89,7 @@ _TERM_DESCRIPTIONS = {
     "derivative_name_prefix": "list of required name prefixes, or unknown",
     "use_restrictions": "list of acceptable-use policies / restriction sets to pass on, or unknown",
     "include_license_text": "true | false | unknown",
+    "derivatives": "allowed | forbidden | unknown: whether adapted material (a fine-tune, adapter, merge) may be shared",
 }
 
 
@@ -103,7 +104,7 @@ _TermFields = Schema.from_dict(
 
 
 class TermsSchema(_TermFields):
-    """The ten structured terms; a term left out is `unknown`."""
+    """The eleven structured terms; a term left out is `unknown`."""
 
     @validates_schema
     def _check_values(self, data, **_kwargs):

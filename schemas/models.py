@@ -57,6 +57,13 @@ class LanguageModelSchema(Schema):
     id = RepoId(required=True)
     name = fields.String(allow_none=True, validate=validate.Length(1, 300), metadata={"example": "Llama 2 7B"})
     organisation = fields.String(allow_none=True, validate=validate.Length(1, 200), metadata={"example": "Meta"})
+    rights_holder = fields.String(allow_none=True, validate=validate.Length(1, 200), metadata={
+        "description": "Who holds the rights in the weights, as a Hub organisation (null: the organisation part of "
+        "the id). A model released by the holder of its ancestors' rights under its own licence ends their "
+        "licences for everything below it.", "example": "meta-llama"})
+    aliases = fields.List(RepoId(), validate=validate.Length(max=20), metadata={
+        "description": "Former Hub ids of this repo (renames); the model answers under each, case-insensitively. "
+        "Given on a write, it replaces the list.", "example": ["meta-llama/Meta-Llama-3.1-8B-Instruct"]})
     release_date = fields.String(allow_none=True, validate=validate_partial_date,
                                  metadata={"pattern": PARTIAL_DATE_PATTERN, "description": "YYYY, YYYY-MM or YYYY-MM-DD.",
                                            "example": "2023-07-18"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from api.domain.vocabulary import TRAINING_DATA_MODES
 from schemas.common import FullDate, RepoId, StrictBoolean
 
 
@@ -58,6 +59,11 @@ class PolicySchema(Schema):
     fail_on_conflicts = StrictBoolean(load_default=False, metadata={
         "description": "Declared-versus-inherited licence conflicts fail (true) or warn (false)."})
     include_training_data = StrictBoolean(load_default=True)
+    training_data = fields.String(load_default="caveat", validate=validate.OneOf(TRAINING_DATA_MODES), metadata={
+        "description": "`caveat`: training data with unknown licence terms is a warning beside the verdict; "
+        "`strict`: those terms are unknown (and fail with fail_on_unknown)."})
+    fail_on_caveats = StrictBoolean(load_default=False, metadata={
+        "description": "Training-data caveats fail (true) or warn (false)."})
     waivers = fields.List(fields.Nested(WaiverSchema), load_default=list, validate=validate.Length(max=1000))
 
     @validates_schema

@@ -9,6 +9,7 @@ PERMISSIVE = {
     "commercial_use": "allowed", "research_only": False, "max_monthly_active_users": None,
     "redistribution": "allowed", "outputs_train_other_models": "allowed", "share_alike": False,
     "attribution": [], "derivative_name_prefix": [], "use_restrictions": [], "include_license_text": False,
+    "derivatives": "allowed",
 }
 
 
@@ -35,17 +36,20 @@ STANDARD = {
     "OUT": licence("OUT", commercial_use="forbidden", outputs_train_other_models="forbidden",
                    use_restrictions=["usage policy"]),
     "UNK": unknown_licence("UNK"),
+    "ND": licence("ND", derivatives="forbidden", attribution=["credit"], redistribution="conditional"),
+    "HALF": licence("HALF", commercial_use="forbidden", use_restrictions="unknown", attribution="unknown"),
 }
 
 
 def lineage(root: str, models: dict[str, str | None], parents: list[tuple[str, str]] = (),
             datasets: dict[str, tuple[str | None, str | None]] | None = None,
             training: list[tuple[str, str]] = (), licences: dict | None = None,
-            placeholders: set[str] = frozenset()) -> Lineage:
-    """models: id → expression; parents: (child, parent); datasets: id → (expression, generator)."""
+            placeholders: set[str] = frozenset(), holders: dict[str, str] | None = None) -> Lineage:
+    """models: id → expression; parents: (child, parent); datasets: id → (expression, generator);
+    holders: id → rights holder (ids without an organisation have none unless given)."""
     return Lineage(
         root=root,
-        models={m: ModelNode(m, expr, m in placeholders) for m, expr in models.items()},
+        models={m: ModelNode(m, expr, m in placeholders, None, (holders or {}).get(m)) for m, expr in models.items()},
         parents=[ParentLink(c, p, "finetune") for c, p in parents],
         datasets={d: DatasetNode(d, expr, gen) for d, (expr, gen) in (datasets or {}).items()},
         training=[TrainingLink(m, d, "finetuning") for m, d in training],

@@ -10,11 +10,9 @@ from api.domain import lattice
 from api.domain.lineage import LicenceRecord, Lineage, ModelNode, ParentLink
 from api.domain.terms import NOTICE_TERMS, effective_terms
 from api.domain.verdicts import VERDICTS, Use, evaluate
-from api.domain.vocabulary import TERM_NAMES, UNKNOWN
+from api.domain.vocabulary import LEVEL_TERMS, TERM_NAMES, UNKNOWN
 
-LEVELS = {"commercial_use": ["allowed", "conditional", "forbidden"],
-          "redistribution": ["allowed", "conditional", "forbidden"],
-          "outputs_train_other_models": ["allowed", "restricted", "forbidden"]}
+LEVELS = {term: list(levels) for term, levels in LEVEL_TERMS.items()}
 
 
 def term_value(term):

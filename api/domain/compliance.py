@@ -42,6 +42,8 @@ class Policy:
     fail_on_unknown: bool = True
     fail_on_conflicts: bool = False
     include_training_data: bool = True
+    training_data: str = "caveat"  # caveat | strict (DESIGN §2)
+    fail_on_caveats: bool = False
     waivers: tuple[Waiver, ...] = ()
     name: str | None = None
 
@@ -65,6 +67,8 @@ def policy_from_data(data: dict[str, Any], canonical_licence) -> Policy:
         fail_on_unknown=data.get("fail_on_unknown", True),
         fail_on_conflicts=data.get("fail_on_conflicts", False),
         include_training_data=data.get("include_training_data", True),
+        training_data=data.get("training_data", "caveat"),
+        fail_on_caveats=data.get("fail_on_caveats", False),
         waivers=tuple(Waiver(w["model"], canonical_licence(w["licence"]) if w.get("licence") else None,
                              w["approved_by"], w["reason"], w["expires"]) for w in data.get("waivers", [])),
         name=data.get("name"),
@@ -100,14 +104,19 @@ class ModelResult:
     findings: list[Finding] = field(default_factory=list)
     verdict: str | None = None
     licence: str | None = None
+    resolved_id: str | None = None  # the current id, when the model was named by a former id or another case
+    caveats: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         return "fail" if any(f.severity == "error" for f in self.findings) else "pass"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "status": self.status, "verdict": self.verdict, "licence": self.licence,
-                "findings": [f.as_dict() for f in self.findings]}
+        body = {"model": self.model, "status": self.status, "verdict": self.verdict, "licence": self.licence,
+                "findings": [f.as_dict() for f in self.findings], "caveats": self.caveats}
+        if self.resolved_id and self.resolved_id != self.model:
+            body["resolved_id"] = self.resolved_id
+        return body
 
 
 def _licence_allowed(licence_id: str | None, tags: dict[str, set[str]], policy: Policy) -> tuple[bool, str]:
@@ -160,7 +169,7 @@ def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], poli
     return findings
 
 
-def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[str, list[Finding]]:
+def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[dict[str, Any], list[Finding]]:
     verdict = evaluate(effective, policy.use)
     findings = [
         Finding("error", "use-forbidden", v["message"] + f" ({v['provenance']['explanation']})",
@@ -179,7 +188,13 @@ def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[str, list[
                 term=o["term"], licence=o["provenance"]["licence"], provenance=o["provenance"])
         for o in verdict["obligations"]
     ]
-    return verdict["verdict"], findings
+    findings += [
+        Finding("error" if policy.fail_on_caveats else "warning", "training-data-caveat", c["message"],
+                "Check the training data's licence yourself, or record it in Pedigree.",
+                provenance={"imposed_by": {"kind": "dataset", "id": c["dataset"]}, "path": c["path"]})
+        for c in verdict["caveats"]
+    ]
+    return verdict, findings
 
 
 def _conflict_findings(effective: EffectiveTerms, policy: Policy) -> list[Finding]:
@@ -208,22 +223,29 @@ def _apply_waivers(result: ModelResult, policy: Policy, today: str) -> None:
                                      "expires": waiver.expires}
 
 
-def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str) -> dict[str, Any]:
-    """Check every model on one shared snapshot; unknown ids are findings, not errors."""
+def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
+          current_ids: dict[str, str] | None = None) -> dict[str, Any]:
+    """Check every model on one shared snapshot; unknown ids are findings, not errors.
+
+    `current_ids` maps ids as asked (another case, a former id) to the snapshot's ids.
+    """
     tags = {licence_id: {c.lower() for c in record.categories} for licence_id, record in snapshot.licences.items()}
     results = []
     for model_id in dict.fromkeys(model_ids):
-        result = ModelResult(model_id)
-        node = snapshot.models.get(model_id)
+        current = (current_ids or {}).get(model_id, model_id)
+        result = ModelResult(model_id, resolved_id=current)
+        node = snapshot.models.get(current)
         if node is None:
             result.findings.append(Finding(
                 "error" if policy.fail_on_unknown else "warning", "unknown-model",
                 f"{model_id} is not recorded in Pedigree: its terms are unknown",
                 "Add the model (POST /v1/models or import its model card), or correct the id."))
         else:
-            effective = effective_terms(dataclasses.replace(snapshot, root=model_id), policy.include_training_data)
+            effective = effective_terms(dataclasses.replace(snapshot, root=current), policy.include_training_data,
+                                        policy.training_data)
             result.licence = node.license
-            result.verdict, use_findings = _use_findings(effective, policy)
+            verdict, use_findings = _use_findings(effective, policy)
+            result.verdict, result.caveats = verdict["verdict"], verdict["caveats"]
             result.findings += _licence_findings(effective, tags, policy) + use_findings
             result.findings += _conflict_findings(effective, policy)
         _apply_waivers(result, policy, today)

@@ -5,46 +5,60 @@ from __future__ import annotations
 from typing import Any
 
 from api.domain import lattice
-from api.domain.terms import EffectiveTerms
+from api.domain.terms import Contribution, EffectiveTerms, Group
 from api.domain.vocabulary import TERM_NAMES, UNKNOWN
 
 # Terms where a looser declaration misleads a user: all but the notices, licence text and name prefixes.
 CHECKED_TERMS = tuple(t for t in TERM_NAMES if t not in ("attribution", "include_license_text", "derivative_name_prefix"))
 
 
-def namespace(record_id: str) -> str | None:
-    """The Hub organisation of an id (`meta-llama/Llama-2-7b-hf` → `meta-llama`); None for legacy ids."""
-    return record_id.split("/", 1)[0].lower() if "/" in record_id else None
+def _known_inherited(group: Group, term: str) -> tuple[Any, list[Contribution]] | None:
+    """What the group certainly imposes on the term, from its known values; None when that is open.
+
+    Within a licence set (AND) the known values apply whatever the unknown ones are; across an OR the
+    licensee picks, so every branch must say something known about the term.
+    """
+    branches = []
+    for alternative in group.alternatives:
+        known = [c for c in alternative if c.term == term and c.value != UNKNOWN]
+        if not known:
+            return None
+        branches.append((lattice.strictest(term, [c.value for c in known]), known))
+    value = lattice.loosest(term, [value for value, _ in branches])
+    return value, next(known for branch_value, known in branches if branch_value == value)
 
 
 def conflicts(effective: EffectiveTerms) -> list[dict[str, Any]]:
-    """Each term where the declared licence permits what an ancestor or dataset forbids.
+    """Each term where the declared licence permits what the known inherited terms forbid.
 
-    Records published under the model's own Hub organisation are left out: a rights holder may
-    relicense its own work (Meta's Llama 3.2 distilled from its Llama 3.1), which is no hand-off.
+    Unknown inherited terms do not hide a conflict on the known ones (DESIGN §2). Licences a rights
+    holder superseded by relicensing are no longer inherited, so they raise no conflict.
     """
     declared_group = effective.declared_group()
-    own = namespace(effective.model)
-    inherited_groups = [g for g in effective.inherited_groups() if own is None or namespace(g.carrier) != own]
+    inherited_groups = effective.inherited_groups()
     if declared_group is None or not inherited_groups:
         return []
     found = []
     for term in CHECKED_TERMS:
         declared, _ = declared_group.value(term)
-        inherited = effective.term(term, inherited_groups)
-        if declared == UNKNOWN or inherited["value"] == UNKNOWN:
+        if declared == UNKNOWN:
             continue
-        if lattice.at_least_as_strict(term, declared, inherited["value"]):
+        imposed = [known for group in inherited_groups if (known := _known_inherited(group, term)) is not None]
+        if not imposed:
             continue
-        sources = [s for s in inherited["sources"]
-                   if s["value"] != UNKNOWN and not lattice.at_least_as_strict(term, declared, s["value"])]
+        inherited = lattice.strictest(term, [value for value, _ in imposed])
+        if lattice.at_least_as_strict(term, declared, inherited):
+            continue
+        sources = [c.provenance() for value, contributions in imposed
+                   if not lattice.at_least_as_strict(term, declared, value)
+                   for c in contributions if not lattice.at_least_as_strict(term, declared, c.value)]
         found.append({
             "term": term,
             "declared": declared,
             "declared_licence": declared_group.expression,
-            "inherited": inherited["value"],
+            "inherited": inherited,
             "sources": sources,
-            "message": f"declares {term.replace('_', ' ')} {declared!r} but inherits {inherited['value']!r} from "
+            "message": f"declares {term.replace('_', ' ')} {declared!r} but inherits {inherited!r} from "
             + ", ".join(sorted({f"{s['licence']} on {s['imposed_by']['id']}" for s in sources})),
         })
     return found

@@ -27,6 +27,15 @@ class ModelNode:
     license: str | None
     placeholder: bool = False
     name: str | None = None
+    rights_holder: str | None = None  # who holds the rights in the weights; None: the id's Hub organisation
+
+    def holder(self) -> str | None:
+        """The rights holder, lower-cased: the recorded one, else the Hub organisation of the id."""
+        return (self.rights_holder or namespace(self.id) or "").lower() or None
+
+    def releases_own_licence(self) -> bool:
+        """A described record that declares a licence: its holder's older licences stop here."""
+        return not self.placeholder and bool(self.license) and self.holder() is not None
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,11 @@ class Lineage:
     licences: dict[str, LicenceRecord] = field(default_factory=dict)
 
 
+def namespace(record_id: str) -> str | None:
+    """The Hub organisation of an id (`meta-llama/Llama-2-7b-hf` → `meta-llama`); None for legacy ids."""
+    return record_id.split("/", 1)[0].lower() if "/" in record_id else None
+
+
 @dataclass(frozen=True)
 class Hop:
     """One step of a provenance path: to `id` (a model or dataset) by `via`."""
@@ -67,23 +81,47 @@ class Hop:
     via: str | None  # relation, "trained_on:<stage>", "generated_by"; None for the start
 
 
-def provenance_paths(lineage: Lineage, root: str | None = None) -> dict[tuple[str, str], list[Hop]]:
-    """Shortest path from the root to every model and dataset above it, keyed by (kind, id).
+@dataclass(frozen=True)
+class Superseded:
+    """A model whose licence no longer reaches the root: its rights holder relicensed below it."""
 
-    Steps go child → parent, model → its training datasets, dataset → its generating model.
-    Ties break by id so the answer does not depend on storage order.
+    id: str
+    holder: str
+    by: str  # the model, nearer the root, released by the same holder under its own licence
+    path: tuple[Hop, ...]
+
+
+def binding_paths(lineage: Lineage) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:
+    """Shortest path to every model and dataset above the root *whose terms still bind it*, and the cut ones.
+
+    A rights holder's relicensing ends the chain (DESIGN §2): a model released by holder H under its own
+    licence stops the licences of H's models above it, on every path through it. Models of other holders
+    above the cut still bind. A model reached both through a cut and around it binds (by the way around).
     """
-    start = root or lineage.root
     up: dict[str, list[tuple[str, str]]] = {}
     for link in lineage.parents:
         up.setdefault(link.child, []).append((link.parent, link.relation))
     data: dict[str, list[tuple[str, str]]] = {}
     for link in lineage.training:
         data.setdefault(link.model, []).append((link.dataset, f"trained_on:{link.stage}"))
-    paths: dict[tuple[str, str], list[Hop]] = {("model", start): [Hop(start, "model", None)]}
-    queue = deque([("model", start)])
+
+    def holder(model_id: str) -> str | None:
+        node = lineage.models.get(model_id)
+        return node.holder() if node else None
+
+    def cuts_after(model_id: str, cut: frozenset[str]) -> frozenset[str]:
+        node = lineage.models.get(model_id)
+        return cut | {node.holder()} if node is not None and node.releases_own_licence() else cut
+
+    start = ("model", lineage.root)
+    paths: dict[tuple[str, str], list[Hop]] = {start: [Hop(lineage.root, "model", None)]}
+    cut_at: dict[tuple[str, str], tuple[str, list[Hop]]] = {}
+    seen: set[tuple[str, str, frozenset[str]]] = set()
+    root_cut = cuts_after(lineage.root, frozenset())
+    # Each entry: where we are, the path there, the holders cut so far, and which model cut each.
+    queue = deque([(start, paths[start], root_cut, {h: lineage.root for h in root_cut})])
     while queue:
-        kind, node = queue.popleft()
+        (kind, node), path, cut, cutters = queue.popleft()
         if kind == "model":
             steps = [("model", target, via) for target, via in sorted(up.get(node, ()))]
             steps += [("dataset", target, via) for target, via in sorted(data.get(node, ()))]
@@ -93,10 +131,30 @@ def provenance_paths(lineage: Lineage, root: str | None = None) -> dict[tuple[st
             steps = [("model", generator, "generated_by")] if generator else []
         for target_kind, target, via in steps:
             key = (target_kind, target)
-            if key not in paths:
-                paths[key] = paths[(kind, node)] + [Hop(target, target_kind, via)]
-                queue.append(key)
-    return paths
+            state = (target_kind, target, cut)
+            if state in seen:
+                continue
+            seen.add(state)
+            step_path = path + [Hop(target, target_kind, via)]
+            next_cut, next_cutters = cut, cutters
+            if target_kind == "model":
+                owner = holder(target)
+                if owner is not None and owner in cut:
+                    cut_at.setdefault(key, (cutters[owner], step_path))
+                elif key not in paths:
+                    paths[key] = step_path
+                next_cut = cuts_after(target, cut)
+                if next_cut != cut:
+                    next_cutters = {**cutters, **{h: target for h in next_cut - cut}}
+            elif key not in paths:
+                paths[key] = step_path
+            queue.append((key, step_path, next_cut, next_cutters))
+    superseded = [
+        Superseded(model_id, holder(model_id) or "", by, tuple(path))
+        for (kind, model_id), (by, path) in sorted(cut_at.items())
+        if (kind, model_id) not in paths
+    ]
+    return paths, superseded
 
 
 def model_depths(parents: list[ParentLink], start: str, max_depth: int | None = None,

@@ -39,7 +39,7 @@ def snapshot_from_catalogue(catalogue: dict[str, list[dict[str, Any]]], as_of: s
                    for h in model.get("license_history") or []]
         current = canonical(model.get("license"))
         models[model["id"]] = ModelNode(model["id"], licence_in_force(current, history, as_of),
-                                        bool(model.get("placeholder")), model.get("name"))
+                                        bool(model.get("placeholder")), model.get("name"), model.get("rights_holder"))
         parents += [ParentLink(model["id"], p["id"], p["relation"]) for p in model.get("parents", [])]
         training += [TrainingLink(model["id"], d["id"], d["stage"]) for d in model.get("datasets", [])]
     datasets = {
@@ -47,3 +47,14 @@ def snapshot_from_catalogue(catalogue: dict[str, list[dict[str, Any]]], as_of: s
         for d in catalogue["datasets"]
     }
     return Lineage("", models, parents, datasets, training, licences)
+
+
+def current_model_ids(catalogue: dict[str, list[dict[str, Any]]], wanted: list[str]) -> dict[str, str]:
+    """Map each wanted id to the catalogue id it names: as written, in another case, or a former id (alias)."""
+    by_key: dict[str, str] = {}
+    for model in catalogue["models"]:
+        for alias in model.get("aliases") or []:
+            by_key.setdefault(alias.lower(), model["id"])
+    exact = {model["id"] for model in catalogue["models"]}
+    by_key.update({model_id.lower(): model_id for model_id in exact})
+    return {w: (w if w in exact else by_key[w.lower()]) for w in wanted if w in exact or w.lower() in by_key}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.domain import expressions, lattice
-from api.domain.lineage import Hop, Lineage, provenance_paths
+from api.domain.lineage import Hop, Lineage, Superseded, binding_paths
 from api.domain.vocabulary import TERM_NAMES, UNKNOWN
 
 # What a licence that does not bind derivatives still passes on (Apache-2.0, MIT: notices and text).
@@ -31,7 +31,10 @@ BOTTOM = {
     "attribution": [],
     "derivative_name_prefix": [],
     "use_restrictions": [],
+    "derivatives": "allowed",
 }
+# Roles whose unknown terms are caveats rather than unknowns, unless training data is judged strictly.
+DATA_ROLES = ("training_data", "generator")
 
 ROLE_WORDS = {
     "declared": "declared licence of",
@@ -105,6 +108,7 @@ class Group:
     path: tuple[Hop, ...]
     alternatives: list[list[Contribution]] = field(default_factory=list)
     licence_sets: list[list[str | None]] = field(default_factory=list)
+    caveat: dict[str, Any] | None = None
 
     def value(self, term: str) -> tuple[Any, int]:
         """The loosest alternative's value for the term, and that alternative's index."""
@@ -122,6 +126,12 @@ class EffectiveTerms:
     model: str
     groups: list[Group]
     include_training_data: bool
+    training_data: str = "caveat"
+    superseded: list[Superseded] = field(default_factory=list)
+
+    def caveats(self) -> list[dict[str, Any]]:
+        """Training data whose licence (or some of its terms) is unknown: shown beside every answer."""
+        return [group.caveat for group in self.groups if group.caveat]
 
     def inherited_groups(self) -> list[Group]:
         return [g for g in self.groups if g.role != "declared"]
@@ -146,11 +156,19 @@ class EffectiveTerms:
         return {
             "model": self.model,
             "include_training_data": self.include_training_data,
+            "training_data": self.training_data,
             "terms": {name: self.term(name) for name in TERM_NAMES},
+            "caveats": self.caveats(),
             "licences": [
                 {"role": g.role, "kind": g.carrier_kind, "id": g.carrier, "expression": g.expression,
                  "path": [hop.id for hop in g.path]}
                 for g in self.groups
+            ],
+            "superseded": [
+                {"id": s.id, "rights_holder": s.holder, "superseded_by": s.by, "path": [hop.id for hop in s.path],
+                 "message": f"{s.id}'s licence stops at {s.by}: its rights holder ({s.holder}) released {s.by} "
+                            "under its own licence"}
+                for s in self.superseded
             ],
         }
 
@@ -203,10 +221,51 @@ def _group(lineage: Lineage, role: str, kind: str, carrier: str, expression: str
     return group
 
 
-def effective_terms(lineage: Lineage, include_training_data: bool = True) -> EffectiveTerms:
-    """Combine the model's licence with the binding terms of every ancestor and (optionally) dataset."""
+def _set_aside_unknowns(group: Group) -> None:
+    """Training data: known terms bind; the unknown ones become one caveat for the group (DESIGN §2)."""
+    unknown_terms: set[str] = set()
+    known_count = 0
+    for alternative in group.alternatives:
+        unknown_terms |= {c.term for c in alternative if c.value == UNKNOWN}
+        alternative[:] = [c for c in alternative if c.value != UNKNOWN]
+        known_count += len(alternative)
+    if not unknown_terms:
+        return
+    ids = [hop.id for hop in group.path]
+    route = " → ".join(ids)
+    terms = sorted(unknown_terms, key=TERM_NAMES.index)
+    if group.role == "generator":
+        dataset = group.path[-2].id if len(group.path) > 1 else None
+        kind, what = "generator_terms_unknown", f"the model {group.carrier} that generated training data {dataset}"
+    else:
+        dataset = group.carrier
+        whole = known_count == 0
+        kind = "training_data_licence_unknown" if whole else "training_data_terms_unknown"
+        what = f"training data {dataset}"
+    licence = group.expression or "no licence on record"
+    detail = "its licence is unknown" if kind == "training_data_licence_unknown" else \
+        f"{licence} leaves {', '.join(t.replace('_', ' ') for t in terms)} unknown"
+    group.caveat = {
+        "kind": kind,
+        "dataset": dataset,
+        "model": group.carrier if group.role == "generator" else None,
+        "licence": group.expression,
+        "terms": terms,
+        "path": ids,
+        "message": f"{what} ({licence}): {detail}; the weights' licences are taken to govern "
+                   f"(reached via {route}; ask with training_data=strict to count these terms as unknown)",
+    }
+
+
+def effective_terms(lineage: Lineage, include_training_data: bool = True,
+                    training_data: str = "caveat") -> EffectiveTerms:
+    """Combine the model's licence with the binding terms of every ancestor and (optionally) dataset.
+
+    `training_data="caveat"`: data whose licence or some of its terms are unknown adds a caveat and
+    binds with what is known; `"strict"`: those terms are unknown, as for the weights.
+    """
     ancestry = Lineage(lineage.root, lineage.models, lineage.parents, lineage.datasets, [], lineage.licences)
-    ancestor_paths = provenance_paths(ancestry)
+    ancestor_paths, superseded = binding_paths(ancestry)
     groups: list[Group] = []
     for (kind, carrier), path in sorted(ancestor_paths.items()):
         node = lineage.models.get(carrier)
@@ -214,7 +273,7 @@ def effective_terms(lineage: Lineage, include_training_data: bool = True) -> Eff
         groups.append(_group(lineage, role, "model", carrier, node.license if node else None,
                              node.placeholder if node else True, tuple(path)))
     if include_training_data:
-        for (kind, carrier), path in sorted(provenance_paths(lineage).items()):
+        for (kind, carrier), path in sorted(binding_paths(lineage)[0].items()):
             if kind == "dataset":
                 node = lineage.datasets.get(carrier)
                 groups.append(_group(lineage, "training_data", "dataset", carrier, node.license if node else None,
@@ -223,5 +282,9 @@ def effective_terms(lineage: Lineage, include_training_data: bool = True) -> Eff
                 node = lineage.models.get(carrier)
                 groups.append(_group(lineage, "generator", "model", carrier, node.license if node else None,
                                      node.placeholder if node else True, tuple(path)))
+    if training_data != "strict":
+        for group in groups:
+            if group.role in DATA_ROLES:
+                _set_aside_unknowns(group)
     groups.sort(key=lambda g: (list(ROLE_WORDS).index(g.role), len(g.path), g.carrier))
-    return EffectiveTerms(lineage.root, groups, include_training_data)
+    return EffectiveTerms(lineage.root, groups, include_training_data, training_data, superseded)

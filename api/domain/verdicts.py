@@ -43,7 +43,8 @@ def _consulted(use: Use) -> set[str]:
     if use.monthly_active_users is not None:
         terms.add("max_monthly_active_users")
     if use.redistribute_weights:
-        terms |= {"redistribution", "share_alike", "include_license_text", "derivative_name_prefix", "attribution"}
+        terms |= {"redistribution", "share_alike", "include_license_text", "derivative_name_prefix", "attribution",
+                  "derivatives"}
     if use.train_other_models_on_outputs:
         terms.add("outputs_train_other_models")
     return terms
@@ -80,6 +81,11 @@ def _judge(c: Contribution, use: Use) -> list[Finding]:
             return [Finding("obligation", term, f"using outputs to train other models is restricted{note}", c)]
     elif term == "share_alike" and value is True:
         return [Finding("obligation", term, f"derivatives must carry the same licence ({c.licence})", c)]
+    elif term == "derivatives" and value == "forbidden":
+        if c.role == "declared":
+            return [Finding("obligation", term, f"share only unmodified copies: {c.licence} allows no adaptations", c)]
+        return [Finding("violation", term, f"this model adapts material under {c.licence}, which forbids sharing "
+                                           "adaptations, so its weights may not be distributed", c)]
     elif term == "include_license_text" and value is True:
         return [Finding("obligation", term, f"include the text of {c.licence}", c)]
     elif term == "derivative_name_prefix":
@@ -130,4 +136,5 @@ def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
         "violations": [f.as_dict() for f in unique if f.kind == "violation"],
         "obligations": [f.as_dict() for f in unique if f.kind == "obligation"],
         "unknowns": [f.as_dict() for f in unique if f.kind == "unknown"],
+        "caveats": effective.caveats(),
     }

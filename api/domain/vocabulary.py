@@ -16,11 +16,16 @@ TRAINING_STAGES = ("pretraining", "finetuning", "alignment")
 UNKNOWN = "unknown"
 PERMISSION_LEVELS = ("allowed", "conditional", "forbidden")
 OUTPUT_LEVELS = ("allowed", "restricted", "forbidden")
+DERIVATIVE_LEVELS = ("allowed", "forbidden")
+# How training data whose licence (or a term of it) is unknown counts: as a caveat beside the verdict
+# (the default: the weights' licence governs), or as unknown terms (`strict`).
+TRAINING_DATA_MODES = ("caveat", "strict")
 
 LEVEL_TERMS = {
     "commercial_use": PERMISSION_LEVELS,
     "redistribution": PERMISSION_LEVELS,
     "outputs_train_other_models": OUTPUT_LEVELS,
+    "derivatives": DERIVATIVE_LEVELS,
 }
 BOOLEAN_TERMS = ("research_only", "share_alike", "include_license_text")
 LIST_TERMS = ("attribution", "derivative_name_prefix", "use_restrictions")
@@ -36,6 +41,7 @@ TERM_NAMES = (
     "derivative_name_prefix",
     "use_restrictions",
     "include_license_text",
+    "derivatives",
 )
 
 # Hugging Face repo ids: an optional organisation and a name, each 1-96 characters of

@@ -83,7 +83,8 @@ class Terms(MethodView):
     def get(self, args, model_id):
         """Effective terms over the model's licence, every ancestor and its training data, with provenance."""
         effective = answers.effective(get_session(), model_id, as_of=args.get("as_of"),
-                                      include_training_data=args["include_training_data"])
+                                      include_training_data=args["include_training_data"],
+                                      training_data=args["training_data"])
         return {**effective.as_dict(), "as_of": args.get("as_of")}
 
 
@@ -95,7 +96,8 @@ class PermittedUse(MethodView):
     def get(self, args, model_id):
         """Verdict for a concrete use: permitted, permitted with obligations, forbidden or unknown."""
         effective = answers.effective(get_session(), model_id, as_of=args.pop("as_of", None),
-                                      include_training_data=args.pop("include_training_data"))
+                                      include_training_data=args.pop("include_training_data"),
+                                      training_data=args.pop("training_data"))
         return evaluate(effective, Use(**args))
 
 
@@ -108,7 +110,7 @@ class ModelConflicts(MethodView):
         effective = answers.effective(get_session(), model_id)
         found = find_conflicts(effective)
         declared = effective.declared_group()
-        rows = [{"model": model_id, "declared_licence": declared.expression if declared else None,
+        rows = [{"model": effective.model, "declared_licence": declared.expression if declared else None,
                  "conflicts": found}] if found else []
         return whole_list(rows)
 
@@ -134,4 +136,4 @@ class BillOfMaterials(MethodView):
         from api.bom import MEDIA_TYPE, bom_json
 
         snapshot = answers.snapshot(get_session(), model_id)
-        return Response(bom_json(snapshot, model_id), content_type=MEDIA_TYPE)
+        return Response(bom_json(snapshot, snapshot.root), content_type=MEDIA_TYPE)

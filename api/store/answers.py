@@ -13,31 +13,34 @@ from api.domain.conflicts import conflicts
 from api.domain.lineage import model_depths
 from api.domain.terms import EffectiveTerms, effective_terms
 from api.errors import not_found
-from api.store.common import Page, resolve_one_licence
+from api.store.common import Page, resolve_model_id, resolve_one_licence
 from api.store.lineage import ancestor_links, descendant_links, descendants_page
 from api.store.snapshots import load_snapshot
 from api.tables import LanguageModel, ParentEdge, TrainingEdge
 
 
-def _require_model(session: Session, model_id: str) -> None:
-    if session.scalar(select(LanguageModel.id).where(LanguageModel.id == model_id)) is None:
+def _require_model(session: Session, model_id: str) -> str:
+    """The current id of the model `model_id` names (any case, or a former id); 404 when none."""
+    current = resolve_model_id(session, model_id)
+    if current is None:
         raise not_found("model", model_id)
+    return current
 
 
-def effective(session: Session, model_id: str, *, as_of: str | None = None,
-              include_training_data: bool = True) -> EffectiveTerms:
-    _require_model(session, model_id)
-    return effective_terms(load_snapshot(session, [model_id], as_of), include_training_data)
+def effective(session: Session, model_id: str, *, as_of: str | None = None, include_training_data: bool = True,
+              training_data: str = "caveat") -> EffectiveTerms:
+    model_id = _require_model(session, model_id)
+    return effective_terms(load_snapshot(session, [model_id], as_of), include_training_data, training_data)
 
 
 def snapshot(session: Session, model_id: str):
     """The plain lineage snapshot above a model (for renderings such as the ML-BOM)."""
-    _require_model(session, model_id)
+    model_id = _require_model(session, model_id)
     return load_snapshot(session, [model_id])
 
 
 def ancestors(session: Session, model_id: str, *, max_depth: int | None, relations: list[str] | None) -> list[dict]:
-    _require_model(session, model_id)
+    model_id = _require_model(session, model_id)
     links = ancestor_links(session, model_id, relations)
     found = model_depths(links, model_id, max_depth)
     rows = [
@@ -49,7 +52,7 @@ def ancestors(session: Session, model_id: str, *, max_depth: int | None, relatio
 
 def descendants(session: Session, model_id: str, *, limit: int, after: str | None, max_depth: int,
                 relations: list[str] | None) -> Page:
-    _require_model(session, model_id)
+    model_id = _require_model(session, model_id)
     rows, total = descendants_page(session, model_id, limit=limit + 1, after=after, max_depth=max_depth,
                                    relations=relations)
     next_after = rows[limit - 1][0] if len(rows) > limit else None
@@ -71,7 +74,7 @@ def descendants(session: Session, model_id: str, *, limit: int, after: str | Non
 
 def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relations: list[str] | None,
                   node_limit: int) -> dict[str, Any]:
-    _require_model(session, model_id)
+    model_id = _require_model(session, model_id)
     above = ancestor_links(session, model_id, relations)
     reached_up = model_depths(above, model_id, up)
     above = [link for link in above

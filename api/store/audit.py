@@ -25,6 +25,7 @@ def licence_state(licence: Licence) -> dict[str, Any]:
 
 def model_state(model: LanguageModel) -> dict[str, Any]:
     return {"id": model.id, "name": model.name, "organisation": model.organisation,
+            "rights_holder": model.rights_holder, "aliases": model.aliases,
             "release_date": model.release_date, "parameters": model.parameters, "license": model.license,
             "license_history": model.license_history, "source_url": model.source_url,
             "placeholder": model.placeholder, "sources": model.sources, "parents": model.parents,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.domain import expressions
 from api.errors import Problem
-from api.tables import Licence, LicenceAlias
+from api.tables import LanguageModel, Licence, LicenceAlias, ModelAlias
 
 # Key for the PostgreSQL advisory lock that serialises writes to the lineage graph.
 GRAPH_WRITE_LOCK = 0x50ED16EE
@@ -105,3 +105,33 @@ def normalise_expression(session: Session, text_value: str, field: str = "licens
 
 def resolve_one_licence(session: Session, name: str) -> str | None:
     return resolve_licence_names(session, [name.lower()]).get(name.lower())
+
+
+def resolve_model_ids(session: Session, wanted: Iterable[str]) -> dict[str, str]:
+    """Map each id to the model it names: as written, then case-insensitively, then as a former id (alias).
+
+    Ids that name no model are left out. Two queries at most, whatever the number of ids.
+    """
+    wanted = list(dict.fromkeys(wanted))
+    if not wanted:
+        return {}
+    keys = {w.lower() for w in wanted}
+    by_key: dict[str, str] = {}
+    for alias_key, model_id in session.execute(
+        select(ModelAlias.alias_key, ModelAlias.model_id).where(ModelAlias.alias_key.in_(sorted(keys)))
+    ):
+        by_key[alias_key] = model_id
+    exact: set[str] = set()
+    for (model_id,) in session.execute(
+        select(LanguageModel.id).where(func.lower(LanguageModel.id).in_(sorted(keys)))
+    ):
+        by_key[model_id.lower()] = model_id  # a current id wins over an alias
+        exact.add(model_id)
+    return {w: (w if w in exact else by_key[w.lower()]) for w in wanted if w in exact or w.lower() in by_key}
+
+
+def resolve_model_id(session: Session, model_id: str) -> str | None:
+    """The current id of the model `model_id` names (itself, another case, or a former id), or None."""
+    if session.scalar(select(LanguageModel.id).where(LanguageModel.id == model_id)) is not None:
+        return model_id
+    return resolve_model_ids(session, [model_id]).get(model_id)

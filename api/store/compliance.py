@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.domain.compliance import check, policy_from_data
-from api.store.common import resolve_licence_names
+from api.store.common import resolve_licence_names, resolve_model_ids
 from api.store.snapshots import load_snapshot
 
 
@@ -36,5 +36,6 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
                                  if w.upper() not in ("AND", "OR", "WITH")]
     known.update(resolve_licence_names(session, expression_names))
     policy = policy_from_data(policy_data, lambda name: known.get(name.lower()))
-    snapshot = load_snapshot(session, list(dict.fromkeys(model_ids)))
-    return check(snapshot, model_ids, policy, today or dt.date.today().isoformat())
+    current_ids = resolve_model_ids(session, model_ids)
+    snapshot = load_snapshot(session, list(dict.fromkeys(current_ids.values())))
+    return check(snapshot, model_ids, policy, today or dt.date.today().isoformat(), current_ids)

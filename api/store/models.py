@@ -10,25 +10,64 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.errors import Problem, not_found
 from api.store import audit
-from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
+from api.store.common import (
+    Page,
+    contains_text,
+    keyset_page,
+    lock_graph,
+    normalise_expression,
+    resolve_model_ids,
+    resolve_one_licence,
+)
 from api.store.lineage import refuse_cycle
-from api.tables import Dataset, LanguageModel, LicenceAssignment, ModelLicence, ParentEdge, TrainingEdge, utcnow
+from api.tables import (
+    Dataset,
+    LanguageModel,
+    LicenceAssignment,
+    ModelAlias,
+    ModelLicence,
+    ParentEdge,
+    TrainingEdge,
+    utcnow,
+)
 
-_FIELDS = ("name", "organisation", "release_date", "parameters", "source_url", "placeholder", "sources")
+_FIELDS = ("name", "organisation", "rights_holder", "release_date", "parameters", "source_url", "placeholder",
+           "sources")
 
 _LOAD = (
     selectinload(LanguageModel.parent_edges),
     selectinload(LanguageModel.training_edges),
     selectinload(LanguageModel.licence_links),
     selectinload(LanguageModel.licence_assignments),
+    selectinload(LanguageModel.alias_records),
 )
 
 
 def get_model(session: Session, model_id: str) -> LanguageModel:
+    """The model `model_id` names: its current id, in any case, or a former id."""
     model = session.get(LanguageModel, model_id, options=_LOAD)
+    if model is None:
+        current = resolve_model_ids(session, [model_id]).get(model_id)
+        model = session.get(LanguageModel, current, options=_LOAD) if current else None
     if model is None:
         raise not_found("model", model_id)
     return model
+
+
+def _set_aliases(session: Session, model: LanguageModel, aliases: list[str]) -> None:
+    """Replace the model's former ids; each may name no other model, current or former."""
+    keys = {alias.lower(): alias for alias in aliases}
+    if model.id.lower() in keys:
+        raise Problem(422, f"'{keys[model.id.lower()]}' is the model's own id, not a former one",
+                      kind="validation-error", errors={"aliases": ["contains the model's own id"]})
+    taken = {key: owner for key, owner in resolve_model_ids(session, list(keys.values())).items() if owner != model.id}
+    if taken:
+        shown = "; ".join(f"'{alias}' names '{owner}'" for alias, owner in sorted(taken.items()))
+        raise Problem(409, f"Aliases already in use: {shown}", kind="already-exists")
+    current = {record.alias_key: record for record in model.alias_records}
+    model.alias_records = [current.get(key) or ModelAlias(alias_key=key, alias=alias) for key, alias in keys.items()]
+    for record in model.alias_records:
+        record.alias = keys[record.alias_key]
 
 
 def list_models(session: Session, *, limit: int, after: str | None = None, license: str | None = None,
@@ -42,6 +81,7 @@ def list_models(session: Session, *, limit: int, after: str | None = None, licen
     if organisation:
         statement = statement.where(func.lower(LanguageModel.organisation) == organisation.lower())
     if base_model:
+        base_model = resolve_model_ids(session, [base_model]).get(base_model, base_model)
         statement = statement.where(
             exists().where(ParentEdge.child_id == LanguageModel.id, ParentEdge.parent_id == base_model)
         )
@@ -100,6 +140,11 @@ def _missing(session: Session, table, ids: list[str]) -> set[str]:
 
 
 def _refuse_unknown_references(session: Session, data: dict[str, Any]) -> None:
+    """Refuse references to records that do not exist; parent ids are rewritten to the current id."""
+    parents = data.get("parents") or []
+    current = resolve_model_ids(session, [ref["id"] for ref in parents])
+    for ref in parents:
+        ref["id"] = current.get(ref["id"], ref["id"])
     errors: dict[str, Any] = {}
     for field, table, what in (("parents", LanguageModel, "model"), ("datasets", Dataset, "dataset")):
         refs = data.get(field) or []
@@ -138,11 +183,16 @@ def _set_datasets(model: LanguageModel, datasets: list[dict[str, Any]]) -> None:
 
 def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     lock_graph(session)
-    if session.get(LanguageModel, data["id"]) is not None:
-        raise Problem(409, f"model '{data['id']}' already exists", kind="already-exists")
+    existing = resolve_model_ids(session, [data["id"]]).get(data["id"])
+    if existing is not None:
+        same = "" if existing == data["id"] else f" (as '{existing}': Hub ids match case-insensitively and " \
+            "through former ids)"
+        raise Problem(409, f"model '{data['id']}' already exists{same}", kind="already-exists")
     _refuse_unknown_references(session, data)
     model = LanguageModel(id=data["id"], parent_edges=[], training_edges=[], licence_links=[],
-                          licence_assignments=[])
+                          licence_assignments=[], alias_records=[])
+    if data.get("aliases"):
+        _set_aliases(session, model, data["aliases"])
     for field in _FIELDS:
         if field in data:
             setattr(model, field, data[field])
@@ -164,6 +214,8 @@ def update_model(session: Session, model_id: str, data: dict[str, Any]) -> Langu
     for field in _FIELDS:
         if field in data:
             setattr(model, field, data[field])
+    if "aliases" in data:
+        _set_aliases(session, model, data["aliases"])
     _record_licence(session, model, data, creating=False)
     if "parents" in data:
         _set_parents(session, model, data["parents"], creating=False)
@@ -186,6 +238,7 @@ def _record_change(session: Session, model: LanguageModel, action: str, before: 
 def delete_model(session: Session, model_id: str) -> None:
     lock_graph(session)
     model = get_model(session, model_id)
+    model_id = model.id
     children = list(session.scalars(select(ParentEdge.child_id).where(ParentEdge.parent_id == model_id).limit(6)))
     if children:
         shown = ", ".join(children[:5]) + (", …" if len(children) > 5 else "")
@@ -203,9 +256,10 @@ def delete_model(session: Session, model_id: str) -> None:
 def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEdge:
     lock_graph(session)
     model = get_model(session, model_id)
+    model_id = model.id
+    _refuse_unknown_references(session, {"parents": [ref]})
     if any(edge.parent_id == ref["id"] for edge in model.parent_edges):
         raise Problem(409, f"'{ref['id']}' is already a parent of '{model_id}'", kind="already-exists")
-    _refuse_unknown_references(session, {"parents": [ref]})
     lock_graph(session)
     refuse_cycle(session, model_id, ref["id"])
     before = audit.model_state(model)
@@ -219,6 +273,8 @@ def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEd
 def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
     lock_graph(session)
     model = get_model(session, model_id)
+    model_id = model.id
+    parent_id = resolve_model_ids(session, [parent_id]).get(parent_id, parent_id)
     edge = next((e for e in model.parent_edges if e.parent_id == parent_id), None)
     if edge is None:
         raise Problem(404, f"'{parent_id}' is not a parent of '{model_id}'", kind="not-found")
@@ -231,6 +287,7 @@ def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
 def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> TrainingEdge:
     lock_graph(session)
     model = get_model(session, model_id)
+    model_id = model.id
     if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
         raise Problem(409, f"'{model_id}' is already linked to dataset '{ref['id']}'", kind="already-exists")
     _refuse_unknown_references(session, {"datasets": [ref]})
@@ -245,6 +302,7 @@ def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> Trainin
 def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
     lock_graph(session)
     model = get_model(session, model_id)
+    model_id = model.id
     edge = next((e for e in model.training_edges if e.dataset_id == dataset_id), None)
     if edge is None:
         raise Problem(404, f"'{model_id}' is not linked to dataset '{dataset_id}'", kind="not-found")

@@ -57,9 +57,10 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
             history.setdefault(row.model_id, []).append({"license": row.expression, "effective_from": row.effective_from})
     models = {
         row.id: ModelNode(row.id, licence_in_force(row.license, history.get(row.id, []), as_of), row.placeholder,
-                          row.name)
+                          row.name, row.rights_holder)
         for row in session.execute(
-            select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder, LanguageModel.name)
+            select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder, LanguageModel.name,
+                   LanguageModel.rights_holder)
             .where(LanguageModel.id.in_(ids))
         )
     }
