@@ -151,3 +151,16 @@ def test_migration_0004_adds_the_derivatives_term_to_existing_licences(database)
     assert loaded["MIT"]["commercial_use"] == terms["commercial_use"]
     migrate.check(engine)
     engine.dispose()
+
+
+def test_card_naming_a_base_by_its_former_id_links_the_current_model_not_a_placeholder(client):
+    _licences(client)
+    post_model(client, "meta-llama/Llama-3.1-8B-Instruct", license="LicenseRef-community-1",
+               aliases=["meta-llama/Meta-Llama-3.1-8B-Instruct"])
+    card = "---\nbase_model: meta-llama/Meta-Llama-3.1-8B-Instruct\nlicense: LicenseRef-open\n---\n# quantized\n"
+    body = client.post("/v1/import/model-cards", json={"cards": [{"id": "someone/quant", "content": card}]}).json
+    [result] = body["results"]
+    assert result["placeholders"] == {"models": [], "datasets": []}, result
+    assert result["parents"][0]["id"] == "meta-llama/Llama-3.1-8B-Instruct"
+    verdict = client.get("/v1/models/someone/quant/permitted-use?commercial=true").json
+    assert any(o["provenance"]["licence"] == "LicenseRef-community-1" for o in verdict["obligations"])

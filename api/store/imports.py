@@ -12,7 +12,7 @@ from api.domain.vocabulary import is_repo_id
 from api.errors import Problem
 from api.store import datasets as dataset_store
 from api.store import models as model_store
-from api.store.common import resolve_licence_names
+from api.store.common import resolve_licence_names, resolve_model_id, resolve_model_ids
 from api.tables import Dataset, LanguageModel
 
 HF_OTHER = "LicenseRef-HF-other"
@@ -54,7 +54,7 @@ def _licence_expression(session: Session, card: model_cards.ModelCard, result: C
 
 
 def _ensure_placeholder_model(session: Session, model_id: str, result: CardResult) -> None:
-    if session.get(LanguageModel, model_id) is None:
+    if resolve_model_id(session, model_id) is None:
         model_store.create_model(session, {"id": model_id, "placeholder": True, "sources": {},
                                            "source_url": f"https://huggingface.co/{model_id}"})
         result.placeholders["models"].append(model_id)
@@ -101,6 +101,8 @@ def import_card(session: Session, item: CardInput) -> CardResult:
         raise model_cards.CardError("the card names the model itself as its base_model")
     source = item.source_url or f"https://huggingface.co/{item.id}"
     expression = _licence_expression(session, card, result)
+    current = resolve_model_ids(session, card.base_models)  # renamed repos and other cases name known models
+    card.base_models = [current.get(base, base) for base in card.base_models]
     for base in card.base_models:
         _ensure_placeholder_model(session, base, result)
     for dataset in card.datasets:
@@ -114,14 +116,14 @@ def import_card(session: Session, item: CardInput) -> CardResult:
     }
     if card.name:
         data["name"] = card.name
-    existing = session.get(LanguageModel, item.id)
+    existing = session.get(LanguageModel, resolve_model_id(session, item.id) or item.id)
     if existing is None:
         data["sources"] = {"license": source}
         model_store.create_model(session, {"id": item.id, **data})
         result.status = "created"
     else:
         _keep_what_the_card_does_not_say(existing, data, result)
-        model_store.update_model(session, item.id, data)
+        model_store.update_model(session, existing.id, data)
         result.status = "updated"
         expression = data.get("license", existing.license)
     result.license = expression
