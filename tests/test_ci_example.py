@@ -32,11 +32,20 @@ def test_the_readme_ci_job_runs_as_documented(tmp_path):
                             env={"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary)}, timeout=300)
     assert result.returncode == 1, result.stderr  # the LLaMA-1 fine-tune fails the policy
     cases = {case.name: case for suite in JUnitXml.fromfile(str(tmp_path / "pedigree-junit.xml")) for case in suite}
-    assert cases["mistralai/Mistral-7B-Instruct-v0.2"].is_passed
+    for passing in ("mistralai/Mistral-7B-Instruct-v0.2", "EleutherAI/pythia-6.9b", "databricks/dolly-v2-12b",
+                    "tiiuae/falcon-7b-instruct"):
+        assert cases[passing].is_passed, passing
     assert not cases["lmsys/vicuna-7b-v1.3"].is_passed
+    # The Pythia models pass with the Pile listed as a caveat, in the job summary as in the SARIF.
+    caveats = [r for r in json.loads((tmp_path / "pedigree.sarif").read_text())["runs"][0]["results"]
+               if r["ruleId"] == "training-data-caveat"]
+    assert {r["properties"]["model"] for r in caveats} >= {"EleutherAI/pythia-6.9b", "databricks/dolly-v2-12b"}
+    assert all(r["level"] == "warning" for r in caveats)
+    assert "EleutherAI/pile" in summary.read_text()
     sarif = json.loads((tmp_path / "pedigree.sarif").read_text())
     located = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
     assert located and located[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
     assert "❌ Pedigree licence check: fail" in summary.read_text()
     assert {p.name for p in (tmp_path / "ml-bom").iterdir()} == {
-        "mistralai__Mistral-7B-Instruct-v0.2.cdx.json", "lmsys__vicuna-7b-v1.3.cdx.json"}
+        "mistralai__Mistral-7B-Instruct-v0.2.cdx.json", "lmsys__vicuna-7b-v1.3.cdx.json",
+        "EleutherAI__pythia-6.9b.cdx.json", "databricks__dolly-v2-12b.cdx.json", "tiiuae__falcon-7b-instruct.cdx.json"}
