@@ -19,7 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, backref, mapped_column, relationship
 
 from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
 
@@ -269,6 +269,26 @@ class TrainingEdge(Base):
 
     model: Mapped[LanguageModel] = relationship(back_populates="training_edges")
 
+
+
+class HubRecord(Base):
+    """What the Hugging Face Hub said about a model: the commit read, when, and whether its card was public."""
+
+    __tablename__ = "hub_records"
+
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | gated
+    gated: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(String(2000))
+
+    model: Mapped[LanguageModel] = relationship(
+        backref=backref("hub_record", uselist=False, lazy="selectin", cascade="all, delete-orphan",
+                        passive_deletes=True))
 
 
 class ApiToken(Base):

@@ -53,6 +53,18 @@ def _unique_ids(items: list[dict], field: str) -> None:
         seen.add(item.get("id"))
 
 
+def hub_provenance(model) -> str:
+    return "hub" if getattr(model, "hub_record", None) is not None else "curated"
+
+
+def hub_fetch(model) -> dict | None:
+    record = getattr(model, "hub_record", None)
+    if record is None:
+        return None
+    return {"commit": record.sha, "fetched_at": record.fetched_at.isoformat(), "url": record.url,
+            "status": record.status, "gated": record.gated, "reason": record.reason}
+
+
 class LanguageModelSchema(Schema):
     id = RepoId(required=True)
     name = fields.String(allow_none=True, validate=validate.Length(1, 300), metadata={"example": "Llama 2 7B"})
@@ -90,6 +102,12 @@ class LanguageModelSchema(Schema):
     datasets = fields.List(fields.Nested(TrainingRefSchema), load_default=list, validate=validate.Length(max=500))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    provenance = fields.Function(hub_provenance, dump_only=True, metadata={
+        "description": "`hub` when the record was read from a Hugging Face model card, else `curated`.",
+        "enum": ["curated", "hub"]})
+    hub = fields.Function(hub_fetch, dump_only=True, allow_none=True, metadata={
+        "description": "For a Hub-sourced record: the commit read, when, the card URL, and whether the card was "
+        "public (`status` gated, with the `reason`, when it was not); null for a curated record."})
 
     @validates_schema
     def _no_duplicate_edges(self, data, **_kwargs):

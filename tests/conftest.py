@@ -24,6 +24,8 @@ from api.store import tokens
 
 PG_URL = os.environ.get("PEDIGREE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Nothing in the suite may reach the real Hugging Face Hub: Hub tests point an app at the stand-in Hub.
+os.environ["PEDIGREE_HUB"] = "off"
 BACKENDS = ("sqlite", "postgresql")
 
 _pg_state: dict[str, object] = {}

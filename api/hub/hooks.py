@@ -1,0 +1,86 @@
+"""Read requests reach the Hub here: before a model is read, it (and its ancestors) is made answerable."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+from api.errors import Problem
+from api.hub.resolver import Outcome, Resolver
+from api.store.common import resolve_model_id
+
+MODEL_BLUEPRINTS = {"models", "answers"}
+COMPLIANCE_PATH = "/v1/compliance/check"
+STALE_HEADER = "Pedigree-Hub-Stale"
+
+
+def resolver() -> Resolver | None:
+    return current_app.extensions.get("pedigree.hub")
+
+
+def _not_held(model_id: str) -> Problem:
+    return Problem(404, f"model '{model_id}' does not exist in Pedigree. To get it, enable the Hub "
+                   "(PEDIGREE_HUB=on-demand) so that any public Hugging Face model is fetched on first read, or "
+                   "import its model card (POST /v1/import/model-cards).", kind="not-found")
+
+
+def _model_read() -> str | None:
+    if request.method not in ("GET", "HEAD") or request.blueprint not in MODEL_BLUEPRINTS:
+        return None
+    return (request.view_args or {}).get("model_id")
+
+
+def _compliance_ids() -> list[str]:
+    if request.method != "POST" or request.path != COMPLIANCE_PATH:
+        return []
+    body = request.get_json(silent=True)
+    models = body.get("models") if isinstance(body, dict) else None
+    if not isinstance(models, list):
+        return []
+    return list(dict.fromkeys(m for m in models if isinstance(m, str)))
+
+
+def _see_new_rows(outcome: Outcome) -> None:
+    """The request's session may have begun its transaction (token check) before the Hub write: end it."""
+    if outcome.fetched and "db_session" in g:
+        g.db_session.rollback()
+
+
+def before_read() -> None:
+    model_id = _model_read()
+    hub = resolver()
+    if model_id is not None:
+        if hub is None:
+            factory = current_app.extensions["pedigree.sessionmaker"]
+            with factory() as session:
+                if resolve_model_id(session, model_id) is None:
+                    raise _not_held(model_id)
+            return
+        g.hub_outcome = hub.ensure(model_id)
+        _see_new_rows(g.hub_outcome)
+        return
+    if hub is None:
+        return
+    outcome = Outcome()
+    for wanted in _compliance_ids()[: hub.settings.max_models]:
+        try:
+            found = hub.ensure(wanted)
+        except Problem:  # an id the Hub cannot give is a finding of the check, not a request error
+            continue
+        outcome.stale.update(found.stale)
+        outcome.fetched += found.fetched
+    g.hub_outcome = outcome
+    _see_new_rows(outcome)
+
+
+def mark_stale(response):
+    outcome = g.get("hub_outcome")
+    if outcome is not None and outcome.stale:
+        response.headers[STALE_HEADER] = "; ".join(sorted(outcome.stale))
+        response.headers["Warning"] = '110 pedigree "Response is Stale: the Hub could not be asked to refresh ' \
+            + ", ".join(sorted(outcome.stale)) + '"'
+    return response
+
+
+def register(app: Flask) -> None:
+    app.before_request(before_read)
+    app.after_request(mark_stale)
