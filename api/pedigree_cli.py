@@ -1,9 +1,10 @@
 """`pedigree`: check the models a product uses against a licence policy, in CI; write ML-BOMs.
 
-    pedigree check MANIFEST --policy POLICY [--server URL] [--format text|json|junit|sarif|markdown] [--output FILE]
-    pedigree bom MANIFEST --out-dir DIR [--server URL]
+    pedigree check MANIFEST --policy POLICY [--server URL | --hub] [--format text|json|junit|sarif|markdown] [--output FILE]
+    pedigree bom MANIFEST --out-dir DIR [--server URL | --hub]
 
-Without --server it answers offline from the built-in catalogue. With --server it asks a Pedigree
+Without --server it answers offline from the built-in catalogue (with --hub, models the catalogue lacks
+are read from the Hugging Face Hub at PEDIGREE_HUB_ENDPOINT). With --server it asks a Pedigree
 service, sending the token in PEDIGREE_TOKEN (if set) as a bearer token.
 Exit codes: 0 pass, 1 policy violations, 2 usage or policy-file error, 3 server unreachable or failing.
 Imports stay light (no Flask, no SQLAlchemy) so that a CI step starts fast.
@@ -86,17 +87,40 @@ def _client_error(status: int, payload: bytes) -> UsageProblem:
     return UsageProblem(f"the server refused the request ({status}): {detail}")
 
 
-def _offline_snapshot(wanted: list[str]):
+def _offline_snapshot(wanted: list[str], hub: bool = False):
     """The catalogue as one snapshot, the licence names it knows, and the current id of each wanted model."""
     from api.catalogue_files import read_catalogue
     from api.domain.offline import current_model_ids, snapshot_from_catalogue
 
     catalogue = read_catalogue()
+    if hub:
+        _add_from_hub(catalogue, wanted)
     names = {licence["id"].lower(): licence["id"] for licence in catalogue["licences"]}
     for licence in catalogue["licences"]:
         for alias in licence.get("aliases", []):
             names.setdefault(alias.lower(), licence["id"])
     return snapshot_from_catalogue(catalogue), names, current_model_ids(catalogue, wanted)
+
+
+def _hub_wanted(args) -> bool:
+    """--hub, or PEDIGREE_HUB=on-demand in the environment (the offline CLI's default is off)."""
+    return bool(getattr(args, "hub", False)) or os.environ.get("PEDIGREE_HUB", "off").strip().lower() == "on-demand"
+
+
+def _add_from_hub(catalogue: dict, wanted: list[str]) -> None:
+    from api.hub.client import HubError
+    from api.hub.offline import extend_catalogue
+    from api.hub.settings import settings_from_environment
+
+    try:
+        settings = settings_from_environment("on-demand", {**os.environ, "PEDIGREE_HUB": "on-demand"})
+        warnings = extend_catalogue(catalogue, wanted, settings)
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    except HubError as error:
+        raise ServerProblem(f"the Hugging Face Hub could not be asked: {error}") from None
+    for warning in warnings:
+        print(f"pedigree: hub: {warning}", file=sys.stderr)
 
 
 def run_check(args) -> int:
@@ -119,7 +143,7 @@ def run_check(args) -> int:
     else:
         from api.domain.compliance import check, policy_from_data
 
-        snapshot, names, current_ids = _offline_snapshot(ids)
+        snapshot, names, current_ids = _offline_snapshot(ids, _hub_wanted(args))
         report = check(snapshot, ids, policy_from_data(policy, lambda name: names.get(name.lower())),
                        dt.date.today().isoformat(), current_ids)
     lines = {entry.id: entry.line for entry in entries}
@@ -163,7 +187,7 @@ def run_bom(args) -> int:
             from api.bom import bom_json
 
             if snapshot is None:
-                snapshot, _, current_ids = _offline_snapshot([e.id for e in entries])
+                snapshot, _, current_ids = _offline_snapshot([e.id for e in entries], _hub_wanted(args))
             if entry.id not in current_ids:
                 missing.append(entry.id)
                 continue
@@ -182,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "file (hf:// and huggingface.co/ references are picked out)")
     check.add_argument("--policy", required=True, help="policy file (YAML or JSON; see schemas/policy.schema.json)")
     check.add_argument("--server", help="Pedigree service URL (default: offline, built-in catalogue)")
+    check.add_argument("--hub", action="store_true", help="offline: read models the catalogue lacks from the "
+                       "Hugging Face Hub (PEDIGREE_HUB_ENDPOINT, HF_TOKEN)")
     check.add_argument("--format", choices=["text", "json", "junit", "sarif", "markdown"], default="text")
     check.add_argument("--output", help="write the report here instead of standard output")
     check.add_argument("--manifest-kind", choices=["text", "json", "yaml", "requirements"])
@@ -190,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     bom.add_argument("manifest")
     bom.add_argument("--out-dir", required=True)
     bom.add_argument("--server")
+    bom.add_argument("--hub", action="store_true", help="offline: read models the catalogue lacks from the Hub")
     bom.add_argument("--manifest-kind", choices=["text", "json", "yaml", "requirements"])
     bom.set_defaults(run=run_bom)
     return parser

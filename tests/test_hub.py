@@ -305,3 +305,37 @@ def test_compliance_check_bom_and_terms_resolve_unknown_models(api, hub):
 def test_hub_off_gives_the_helpful_404(client):
     assert_problem(client.get("/v1/models/acme/nowhere/permitted-use"), 404, "PEDIGREE_HUB=on-demand",
                    "/v1/import/model-cards")
+
+
+CLI_POLICY = "version: 1\nname: product\nuse: {commercial: true, monthly_active_users: 5000}\n"
+
+
+def _pedigree(*args, env):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    binary = str(Path(sys.executable).with_name("pedigree"))
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PEDIGREE_HUB": "off", **env})
+
+
+def test_offline_cli_with_hub(hub, tmp_path):
+    hub.add("acme-labs/support-bot-8b", {"license": "llama3.1", "base_model": "meta-llama/Meta-Llama-3.1-8B"})
+    (tmp_path / "policy.yaml").write_text(CLI_POLICY)
+    (tmp_path / "models.txt").write_text("acme-labs/support-bot-8b\n")
+    args = ["check", str(tmp_path / "models.txt"), "--policy", str(tmp_path / "policy.yaml"), "--format", "json"]
+    env = {"PEDIGREE_HUB_ENDPOINT": hub.base}
+    offline = _pedigree(*args, env=env)
+    assert offline.returncode == 1 and hub.log == []  # off by default: the catalogue does not know it
+    with_hub = _pedigree(*args, "--hub", env=env)
+    assert with_hub.returncode == 0, with_hub.stdout + with_hub.stderr
+    report = __import__("json").loads(with_hub.stdout)
+    assert report["models"][0]["verdict"] in ("permitted", "permitted_with_obligations")
+    assert hub.model_requests("acme-labs/support-bot-8b")
+    bom = _pedigree("bom", str(tmp_path / "models.txt"), "--out-dir", str(tmp_path / "boms"), "--hub", env=env)
+    assert bom.returncode == 0, bom.stderr
+    assert "Llama-3.1-8B" in (tmp_path / "boms" / "acme-labs__support-bot-8b.cdx.json").read_text()
+    down = _pedigree(*args, "--hub", env={"PEDIGREE_HUB_ENDPOINT": f"http://127.0.0.1:{free_port()}"})
+    assert down.returncode == 3 and "Hugging Face Hub" in down.stderr

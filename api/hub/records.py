@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-import yaml
 from sqlalchemy import delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.domain import model_cards
 from api.errors import Problem
+from api.hub.cards import card_text
 from api.hub.client import HubModel
 from api.store import models as model_store
 from api.store.common import resolve_model_id
 from api.store.imports import CardInput, import_card
 from api.tables import HubRecord, LanguageModel, ModelAlias, ParentEdge, utcnow
-
-HUB_RELATION_TAG = "base_model:"
-
 
 def cutoff(ttl_seconds: int, now: dt.datetime | None = None) -> dt.datetime:
     return (now or utcnow()) - dt.timedelta(seconds=ttl_seconds)
@@ -68,22 +63,6 @@ def fetched_since(session: Session, ids: list[str], seconds: int) -> set[str]:
     rows = session.execute(select(LanguageModel.id).join(HubRecord, HubRecord.model_id == LanguageModel.id)
                            .where(HubRecord.fetched_at >= cutoff(seconds)))
     return {lowered[row.id.lower()] for row in rows if row.id.lower() in lowered}
-
-
-def card_text(model: HubModel) -> str:
-    """The card's metadata as front matter, with the relation the Hub inferred when the card states none."""
-    meta: dict[str, Any] = dict(model.card)
-    hub_tags = [t for t in model.tags if ":" not in t]
-    card_tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
-    meta["tags"] = list(dict.fromkeys([*card_tags, *hub_tags]))
-    if "base_model_relation" not in meta:
-        relations = {tag.split(":")[1] for tag in model.tags
-                     if tag.startswith(HUB_RELATION_TAG) and tag.count(":") == 2}
-        if len(relations) == 1 and (relation := relations.pop()) in model_cards.HUB_RELATIONS:
-            bases = meta.get("base_model")
-            if relation == "merge" or isinstance(bases, str) or (isinstance(bases, list) and len(bases) == 1):
-                meta["base_model_relation"] = relation
-    return "---\n" + yaml.safe_dump(meta, sort_keys=True, allow_unicode=True) + "---\n"
 
 
 def _set_record(session: Session, model_id: str, model: HubModel | None, url: str, *, status: str = "ok",
