@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.domain.vocabulary import PARENT_RELATIONS, TERM_NAMES, TRAINING_DATA_MODES
-from schemas.common import FullDate, ListArgsSchema, page_of
+from schemas.common import FullDate, ListArgsSchema, RepoId, page_of
 
 MAX_DEPTH = 50
 
@@ -183,6 +183,8 @@ class ConflictArgsSchema(ListArgsSchema):
         "description": "Only conflicts where this licence is declared or inherited."})
     organisation = fields.String(validate=validate.Length(1, 200), metadata={
         "description": "Only models of this organisation (case-insensitive)."})
+    base_model = RepoId(metadata={
+        "description": "Only this model and the models descending from it (its whole family)."})
 
 
 ConflictPageSchema = page_of(ModelConflictsSchema, "ConflictPage")

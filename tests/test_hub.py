@@ -194,7 +194,9 @@ def test_refresh_command(hub_app, api, hub):
 
 def test_sync_a_family_resumes_after_interruption(hub_app, api, hub):
     runner = hub_app.test_cli_runner()
-    hub.failing_after = 2  # the Hub answers two models, then 503s
+    # a card that declares a licence its base contradicts
+    hub.add("acme-labs/llama-3.1-8b-apache", {"license": "apache-2.0", "base_model": BASE})
+    hub.failing_after = 3  # the Hub answers three models (the base, acme-labs, Instruct), then 503s
     first = runner.invoke(args=["hub", "sync", "--base-model", BASE])
     assert first.exit_code == 1 and "Run the same command again to resume" in first.output
     assert api.get(f"/v1/models/{INSTRUCT}").json["provenance"] == "hub"
@@ -202,14 +204,20 @@ def test_sync_a_family_resumes_after_interruption(hub_app, api, hub):
     hub.log.clear()
     second = runner.invoke(args=["hub", "sync", "--base-model", BASE])
     assert second.exit_code == 0, second.output
-    assert "2 of 4 already fetched" in second.output
+    assert "3 of 5 already fetched" in second.output
     assert hub.model_requests(INSTRUCT) == []
     children = api.get(f"/v1/models?base_model={BASE}").json["data"]
-    assert {m["id"] for m in children} == {INSTRUCT, "NousResearch/Hermes-3-Llama-3.1-8B", "unsloth/Llama-3.1-8B"}
+    assert {m["id"] for m in children} == {INSTRUCT, "NousResearch/Hermes-3-Llama-3.1-8B", "unsloth/Llama-3.1-8B",
+                                           "acme-labs/llama-3.1-8b-apache"}
     # Hermes 3 names its base by the former id: the rename is followed, no placeholder is left
     assert api.get("/v1/models/meta-llama/Meta-Llama-3.1-8B").json["id"] == BASE
-    conflicts = api.get("/v1/conflicts").json["data"]
-    assert INSTRUCT not in {row["model"] for row in conflicts}, conflicts
+    # the family's licence audit
+    api.post("/v1/models", json={"id": "acme/unrelated", "license": "mit", "parents": [
+        {"id": "acme-labs/llama-3.1-8b-apache", "relation": "finetune", "source": "https://example.org/x"}]})
+    family = api.get(f"/v1/conflicts?base_model={BASE}").json["data"]
+    assert "acme-labs/llama-3.1-8b-apache" in {row["model"] for row in family}
+    assert INSTRUCT not in {row["model"] for row in family}
+    assert_problem(api.get("/v1/conflicts?base_model=nobody/none"), 404)
 
 
 def test_sync_by_author_ids_file_and_limit(hub_app, api, hub, tmp_path):

@@ -122,7 +122,8 @@ class Conflicts(MethodView):
     def get(self, args):
         """Every model whose declared licence is looser than what it inherits, in id order."""
         page = answers.conflicts_page(get_session(), limit=args["limit"], after=args.get("after"),
-                                      license=args.get("license"), organisation=args.get("organisation"))
+                                      license=args.get("license"), organisation=args.get("organisation"),
+                                      base_model=args.get("base_model"))
         return page_body(page)
 
 

@@ -97,7 +97,7 @@ def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relati
 
 
 def conflicts_page(session: Session, *, limit: int, after: str | None, license: str | None,
-                   organisation: str | None) -> Page:
+                   organisation: str | None, base_model: str | None = None) -> Page:
     """Models whose declared licence is looser than what they inherit, in id order."""
     candidates = select(LanguageModel.id).where(
         or_(exists().where(ParentEdge.child_id == LanguageModel.id),
@@ -106,6 +106,11 @@ def conflicts_page(session: Session, *, limit: int, after: str | None, license: 
     if organisation:
         candidates = candidates.where(func.lower(LanguageModel.organisation) == organisation.lower())
     ids = sorted(session.scalars(candidates))
+    if base_model:
+        from api.store.lineage import family_ids
+        from api.store.models import get_model
+
+        ids = sorted(set(ids) & family_ids(session, get_model(session, base_model).id))
     licence_id = resolve_one_licence(session, license) or license if license else None
     snapshot = load_snapshot(session, ids) if ids else None
     found = []

@@ -109,3 +109,11 @@ def descendants_page(session: Session, model_id: str, *, limit: int, after: str 
     if after is not None:
         page = page.where(closure.c.id > after)
     return [(row.id, row.depth) for row in session.execute(page)], total or 0
+
+
+def family_ids(session: Session, base_id: str) -> set[str]:
+    """The model and every model below it (its whole family): one recursive CTE."""
+    edge = ParentEdge.__table__
+    walk = select(edge.c.child_id.label("id")).where(edge.c.parent_id == base_id).cte("down", recursive=True)
+    walk = walk.union(select(edge.c.child_id).join(walk, edge.c.parent_id == walk.c.id))
+    return {base_id, *session.scalars(select(walk.c.id))}
