@@ -86,6 +86,7 @@ class StandInHub:
     renamed: dict[str, str] = field(default_factory=dict)          # former id → current id (307)
     redirect_elsewhere: dict[str, str] = field(default_factory=dict)  # id → absolute URL on another origin
     forbidden: set[str] = field(default_factory=set)               # 403 GatedRepo
+    private: set[str] = field(default_factory=set)                 # 401 RepoNotFound, as for an anonymous reader
     rate_limited: dict[str, list[str]] = field(default_factory=dict)  # id → Retry-After values, one per 429
     slow: dict[str, float] = field(default_factory=dict)           # id → seconds before answering
     failing_after: int | None = None                               # model_info calls answered before 503s
@@ -166,6 +167,9 @@ class StandInHub:
                                      f"{repo_id} is restricted and you are not in the authorized list.")], \
                 {"error": "Access restricted"}
         repo = self.repos.get(key)
+        if key in {p.lower() for p in self.private}:
+            return "401 Unauthorized", [("X-Error-Code", "RepoNotFound"), ("X-Error-Message", "Invalid username "
+                                        "or password.")], {"error": "Invalid username or password."}
         if repo is None:
             return "404 Not Found", [("X-Error-Code", "RepoNotFound"),
                                      ("X-Error-Message", "Repository not found")], {"error": "Repository not found"}

@@ -240,6 +240,12 @@ def test_not_on_the_hub_is_a_404_saying_so(api, hub):
     assert hub.base in body["detail"]
 
 
+def test_private_repo_answers_404_with_how_to_read_it(api, hub):
+    hub.private.add("acme-corp/internal-model")
+    assert_problem(api.get("/v1/models/acme-corp/internal-model"), 404, "neither in Pedigree nor on the Hub",
+                   "401", "HF_TOKEN")
+
+
 def test_gated_repo_is_recorded_with_unknown_terms_and_the_reason(api, hub):
     gated = "mistralai/Mistral-Large-Instruct-2407"
     verdict = api.get(f"/v1/models/{gated}/permitted-use?commercial=true")

@@ -195,7 +195,9 @@ class HubClient:
             return HubUnavailable(f"the Hub at {self.endpoint} keeps answering 429 Too Many Requests; "
                                   f"retry in {int(remaining) + 1} s", retry_after=remaining)
         if status == 404 or (status == 401 and code == "RepoNotFound"):
-            return HubNotFound(f"the Hub at {self.endpoint} has no public model '{what}' ({status})")
+            private = "" if status == 404 else "; the Hub answers 401 for a private repo too" + \
+                ("" if self.settings.token else ": set HF_TOKEN if it is one you may read")
+            return HubNotFound(f"the Hub at {self.endpoint} has no public model '{what}' ({status}{private})")
         if status in (401, 403):
             kind = "gated" if code == "GatedRepo" else "private or gated"
             return HubGated(f"the Hub at {self.endpoint} answered {status}: the repo is {kind} and its card "

@@ -19,7 +19,6 @@ from api.hub.client import HubClient, HubError, HubGated, HubModel, HubNotFound,
 from api.hub.settings import HubSettings
 from api.store import audit
 from api.store.common import transaction
-from api.tables import utcnow
 
 
 @dataclass
