@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from api.db import get_session
 from api.errors import Problem
 from api.hub.resolver import Outcome, Resolver
 from api.store.common import resolve_model_id, resolve_model_ids
@@ -50,12 +51,10 @@ def before_read() -> None:
     hub = resolver()
     if model_id is not None:
         if hub is None:
-            factory = current_app.extensions["pedigree.sessionmaker"]
-            with factory() as session:
-                if resolve_model_id(session, model_id) is None:
-                    raise _not_held(model_id)
+            if resolve_model_id(get_session(), model_id) is None:
+                raise _not_held(model_id)
             return
-        g.hub_outcome = hub.ensure(model_id)
+        g.hub_outcome = hub.ensure(model_id, get_session())
         _see_new_rows(g.hub_outcome)
         return
     if hub is None:
@@ -64,12 +63,11 @@ def before_read() -> None:
     wanted_ids = _compliance_ids()
     if not wanted_ids:
         return
-    with current_app.extensions["pedigree.sessionmaker"]() as session:
-        held = resolve_model_ids(session, wanted_ids)
+    held = resolve_model_ids(get_session(), wanted_ids)
     # models the database lacks are fetched (up to the per-request bound); held ones are answered as stored
     for wanted in [i for i in wanted_ids if i not in held][: hub.settings.max_models]:
         try:
-            found = hub.ensure(wanted)
+            found = hub.ensure(wanted, get_session())
         except Problem:  # an id the Hub cannot give is a finding of the check, not a request error
             continue
         outcome.stale.update(found.stale)

@@ -32,22 +32,27 @@ def lookup(session: Session, model_id: str) -> tuple[str | None, bool, dt.dateti
     return current, bool(row.placeholder), row.fetched_at
 
 
-def ancestors_needing_fetch(session: Session, model_id: str, ttl_seconds: int, max_depth: int) -> list[str]:
-    """Ancestors (not the model itself) that are placeholders or Hub records older than the TTL: one CTE."""
+def survey(session: Session, model_id: str, ttl_seconds: int, max_depth: int) -> tuple[str | None, bool, list[str]]:
+    """(current id or None, does the model itself need the Hub?, ancestors that do): one query when the id is
+    written as stored. Needing the Hub: a placeholder, or a Hub record older than the TTL."""
     edge = ParentEdge.__table__
-    walk = select(edge.c.parent_id.label("id"), literal(1).label("depth")).where(edge.c.child_id == model_id)
-    walk = walk.cte("hub_up", recursive=True)
+    start = select(LanguageModel.id.label("id"), literal(0).label("depth")).where(LanguageModel.id == model_id)
+    walk = start.cte("hub_survey", recursive=True)
     walk = walk.union(select(edge.c.parent_id, walk.c.depth + 1)
                       .join(walk, edge.c.child_id == walk.c.id).where(walk.c.depth < max_depth))
     rows = session.execute(
-        select(LanguageModel.id)
+        select(LanguageModel.id, walk.c.depth)
         .join(walk, LanguageModel.id == walk.c.id)
         .outerjoin(HubRecord, HubRecord.model_id == LanguageModel.id)
-        .where(or_(LanguageModel.placeholder, HubRecord.fetched_at < cutoff(ttl_seconds)))
-        .distinct()
-        .order_by(LanguageModel.id)
-    )
-    return [row.id for row in rows]
+        .where(or_(walk.c.depth == 0, LanguageModel.placeholder, HubRecord.fetched_at < cutoff(ttl_seconds)))
+        .add_columns(or_(LanguageModel.placeholder, HubRecord.fetched_at < cutoff(ttl_seconds)).label("needs"))
+    ).all()
+    root = [row for row in rows if row.depth == 0]
+    if not root:
+        current = resolve_model_id(session, model_id)
+        return (None, True, []) if current is None else survey(session, current, ttl_seconds, max_depth)
+    ancestors = sorted({row.id for row in rows if row.depth > 0 and row.needs})
+    return model_id, bool(root[0].needs), ancestors
 
 
 def hub_ids_older_than(session: Session, seconds: int) -> list[str]:

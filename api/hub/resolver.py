@@ -52,18 +52,23 @@ class Resolver:
     def _stale(self, fetched_at: dt.datetime | None) -> bool:
         return fetched_at is not None and fetched_at < records.cutoff(self.settings.ttl_seconds)
 
-    def ensure(self, model_id: str) -> Outcome:
-        """Make the model and its ancestors answerable; raise Problem (404 / 503) when it cannot be had."""
+    def ensure(self, model_id: str, session: Session | None = None) -> Outcome:
+        """Make the model and its ancestors answerable; raise Problem (404 / 503) when it cannot be had.
+
+        Reads with `session` when given (the request's own), so that a cached answer costs one query.
+        """
         outcome = Outcome()
-        with self.reader() as session:
-            current, placeholder, fetched_at = records.lookup(session, model_id)
-            stale = self._stale(fetched_at)
-            targets: list[tuple[str, bool]] = []  # (id, held already?)
-            if current is None or placeholder or stale:
-                targets.append((current or model_id, current is not None))
-            if current is not None:
-                targets += [(ancestor, True) for ancestor in records.ancestors_needing_fetch(
-                    session, current, self.settings.ttl_seconds, self.settings.max_depth)]
+        if session is None:
+            with self.reader() as own:
+                current, root_needs, ancestors = records.survey(own, model_id, self.settings.ttl_seconds,
+                                                                self.settings.max_depth)
+        else:
+            current, root_needs, ancestors = records.survey(session, model_id, self.settings.ttl_seconds,
+                                                            self.settings.max_depth)
+        targets: list[tuple[str, bool]] = []  # (id, held already?)
+        if root_needs:
+            targets.append((current or model_id, current is not None))
+        targets += [(ancestor, True) for ancestor in ancestors]
         outcome.model_id = current
         if not targets:
             return outcome
