@@ -238,6 +238,9 @@ def test_sync_by_author_ids_file_and_limit(hub_app, api, hub, tmp_path):
 def test_not_on_the_hub_is_a_404_saying_so(api, hub):
     body = assert_problem(api.get("/v1/models/nobody/no-such-model/terms"), 404, "neither in Pedigree nor on the Hub")
     assert hub.base in body["detail"]
+    # asked again: answered from memory, the Hub is not asked twice
+    assert_problem(api.get("/v1/models/nobody/No-Such-Model"), 404, "neither in Pedigree nor on the Hub")
+    assert len(hub.model_requests("nobody/")) == 1
 
 
 def test_private_repo_answers_404_with_how_to_read_it(api, hub):

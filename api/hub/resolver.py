@@ -8,6 +8,8 @@ in one short transaction, bases before the models that name them.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +43,29 @@ class HubNotHeld(Problem):
     """404: the id names no model here and none on the Hub."""
 
 
+class _NotOnHub:
+    """Ids the Hub said it does not have, remembered for a while so that repeated asks do not reach it."""
+
+    def __init__(self, seconds: float = 600, size: int = 10_000) -> None:
+        self.seconds, self.size = seconds, size
+        self._until: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model_id: str) -> str | None:
+        with self._lock:
+            entry = self._until.get(model_id.lower())
+            if entry is None or entry[0] < time.monotonic():
+                self._until.pop(model_id.lower(), None)
+                return None
+            return entry[1]
+
+    def add(self, model_id: str, reason: str) -> None:
+        with self._lock:
+            if len(self._until) >= self.size:
+                self._until.clear()
+            self._until[model_id.lower()] = (time.monotonic() + self.seconds, reason)
+
+
 class Resolver:
     def __init__(self, settings: HubSettings, reader: sessionmaker, writer: sessionmaker,
                  client: HubClient | None = None) -> None:
@@ -48,6 +73,7 @@ class Resolver:
         self.client = client or HubClient(settings)
         self.reader = reader
         self.writer = writer
+        self.not_on_hub = _NotOnHub()
 
     def _stale(self, fetched_at: dt.datetime | None) -> bool:
         return fetched_at is not None and fetched_at < records.cutoff(self.settings.ttl_seconds)
@@ -73,9 +99,14 @@ class Resolver:
         if not targets:
             return outcome
         for target, held in targets[: self.settings.max_models]:
+            remembered = None if held else self.not_on_hub.get(target)
+            if remembered:
+                raise self._problem(model_id, HubNotFound(remembered))
             try:
                 written = self.resolve(target, refresh=held, outcome=outcome)
             except HubError as error:
+                if isinstance(error, HubNotFound) and not held:
+                    self.not_on_hub.add(target, str(error))
                 if not held:
                     raise self._problem(model_id, error) from None
                 outcome.stale[target] = str(error)
