@@ -175,6 +175,18 @@ def test_stale_answer_served_when_the_hub_is_slow(hub_app, api, hub):
     response = api.get(f"/v1/models/{BASE}/permitted-use?commercial=true")
     assert response.status_code == 200 and response.json["verdict"] != "unknown"
     assert BASE in response.headers["Pedigree-Hub-Stale"]
+    asked = len(hub.model_requests(BASE))
+    again = api.get(f"/v1/models/{BASE}/terms")  # the Hub just failed: the stored answer, without waiting on it
+    assert again.status_code == 200 and BASE in again.headers["Pedigree-Hub-Stale"]
+    assert len(hub.model_requests(BASE)) == asked
+
+
+def test_a_placeholder_the_hub_does_not_have_is_not_asked_for_on_every_read(api, hub):
+    card = "---\nbase_model: nobody/unpublished-base\nlicense: mit\n---\n"
+    api.post("/v1/import/model-cards", json={"cards": [{"id": "acme/child", "content": card}]})
+    for _ in range(3):
+        assert api.get("/v1/models/acme/child/permitted-use?commercial=true").json["verdict"] == "unknown"
+    assert len(hub.model_requests("nobody/unpublished-base")) == 1
 
 
 def test_refresh_command(hub_app, api, hub):

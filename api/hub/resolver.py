@@ -43,6 +43,9 @@ class HubNotHeld(Problem):
     """404: the id names no model here and none on the Hub."""
 
 
+HUB_DOWN_PAUSE = 30.0  # seconds
+
+
 class _NotOnHub:
     """Ids the Hub said it does not have, remembered for a while so that repeated asks do not reach it."""
 
@@ -74,6 +77,7 @@ class Resolver:
         self.reader = reader
         self.writer = writer
         self.not_on_hub = _NotOnHub()
+        self._hub_down_until = 0.0  # after a failure, stored answers are served without asking for a while
 
     def _stale(self, fetched_at: dt.datetime | None) -> bool:
         return fetched_at is not None and fetched_at < records.cutoff(self.settings.ttl_seconds)
@@ -99,14 +103,19 @@ class Resolver:
         if not targets:
             return outcome
         for target, held in targets[: self.settings.max_models]:
-            remembered = None if held else self.not_on_hub.get(target)
-            if remembered:
+            remembered = self.not_on_hub.get(target)
+            if remembered and not held:
                 raise self._problem(model_id, HubNotFound(remembered))
+            if held and (remembered or time.monotonic() < self._hub_down_until):
+                outcome.stale[target] = remembered or "the Hub failed moments ago: not asked again yet"
+                continue  # a stored answer is served without waiting on a Hub that just failed
             try:
                 written = self.resolve(target, refresh=held, outcome=outcome)
             except HubError as error:
-                if isinstance(error, HubNotFound) and not held:
+                if isinstance(error, HubNotFound):
                     self.not_on_hub.add(target, str(error))
+                elif isinstance(error, HubUnavailable):
+                    self._hub_down_until = time.monotonic() + HUB_DOWN_PAUSE
                 if not held:
                     raise self._problem(model_id, error) from None
                 outcome.stale[target] = str(error)
