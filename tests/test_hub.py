@@ -229,7 +229,10 @@ def test_sync_a_family_resumes_after_interruption(hub_app, api, hub):
     family = api.get(f"/v1/conflicts?base_model={BASE}").json["data"]
     assert "acme-labs/llama-3.1-8b-apache" in {row["model"] for row in family}
     assert INSTRUCT not in {row["model"] for row in family}
-    assert_problem(api.get("/v1/conflicts?base_model=nobody/none"), 404)
+    assert_problem(api.get("/v1/conflicts?base_model=nobody/none"), 404, "neither in Pedigree nor on the Hub")
+    # a family audit of a base Pedigree does not hold yet fetches the base (its family comes with a sync)
+    assert api.get("/v1/conflicts?base_model=mistralai/Mistral-7B-v0.1").status_code == 200
+    assert api.get("/v1/models/mistralai/Mistral-7B-v0.1").json["provenance"] == "hub"
 
 
 def test_sync_by_author_ids_file_and_limit(hub_app, api, hub, tmp_path):

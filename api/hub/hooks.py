@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from api.db import get_session
+from api.domain.vocabulary import is_repo_id
 from api.errors import Problem
 from api.hub.resolver import Outcome, Resolver
 from api.store.common import resolve_model_id, resolve_model_ids
 
 MODEL_BLUEPRINTS = {"models", "answers"}
 COMPLIANCE_PATH = "/v1/compliance/check"
+CONFLICTS_PATH = "/v1/conflicts"
 STALE_HEADER = "Pedigree-Hub-Stale"
 
 
@@ -27,6 +29,9 @@ def _not_held(model_id: str) -> Problem:
 def _model_read() -> str | None:
     if request.method not in ("GET", "HEAD") or request.blueprint not in MODEL_BLUEPRINTS:
         return None
+    if request.path == CONFLICTS_PATH:  # a family audit: its base model is read too
+        base = request.args.get("base_model")
+        return base if base and is_repo_id(base) else None
     return (request.view_args or {}).get("model_id")
 
 
