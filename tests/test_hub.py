@@ -371,3 +371,11 @@ def test_offline_cli_with_hub(hub, tmp_path):
     assert "Llama-3.1-8B" in (tmp_path / "boms" / "acme-labs__support-bot-8b.cdx.json").read_text()
     down = _pedigree(*args, "--hub", env={"PEDIGREE_HUB_ENDPOINT": f"http://127.0.0.1:{free_port()}"})
     assert down.returncode == 3 and "Hugging Face Hub" in down.stderr
+
+
+def test_history_of_a_deleted_model_is_not_fetched_from_the_hub(api, hub):
+    assert api.post("/v1/models", json={"id": "acme/gone", "license": "mit"}).status_code == 201
+    assert api.delete("/v1/models/acme/gone").status_code == 204
+    events = api.get("/v1/models/acme/gone/history").json["data"]
+    assert [e["action"] for e in events][-1] == "delete"
+    assert hub.model_requests("acme/gone") == []

@@ -13,6 +13,7 @@ from api.store.common import resolve_model_id, resolve_model_ids
 MODEL_BLUEPRINTS = {"models", "answers"}
 COMPLIANCE_PATH = "/v1/compliance/check"
 CONFLICTS_PATH = "/v1/conflicts"
+HISTORY_SUFFIX = "/history"
 STALE_HEADER = "Pedigree-Hub-Stale"
 
 
@@ -32,6 +33,8 @@ def _model_read() -> str | None:
     if request.path == CONFLICTS_PATH:  # a family audit: its base model is read too
         base = request.args.get("base_model")
         return base if base and is_repo_id(base) else None
+    if request.path.endswith(HISTORY_SUFFIX):  # the audit trail outlives the model: answered as recorded
+        return None
     return (request.view_args or {}).get("model_id")
 
 
