@@ -10,8 +10,8 @@ from api.domain.vocabulary import TERM_NAMES, UNKNOWN
 from tests.helpers import post_licence, post_model
 
 LICENCES = read_catalogue()["licences"]
-HUB_KEYS = [line.strip() for line in (Path(__file__).parent / "fixtures" / "hf_licence_keys.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+HUB_KEY_FILE = Path(__file__).parent / "fixtures" / "hf_licence_keys.txt"
+HUB_KEYS = [line.strip() for line in HUB_KEY_FILE.read_text().splitlines() if line.strip() and not line.startswith("#")]
 # Every term a licence record carries: the vocabulary plus `derivatives` (whether adapted material may be shared).
 EXPECTED_TERMS = set(TERM_NAMES) | {"derivatives"}
 OPENRAIL_KEYS = ("openrail", "openrail++", "creativeml-openrail-m", "bigscience-openrail-m", "bigcode-openrail-m")
@@ -74,6 +74,37 @@ def test_terms_the_texts_settle_are_recorded():
     assert owners["nvidia-open-model-license"]["terms"]["commercial_use"]["value"] == "allowed"
     assert owners["faipl-1.0-sd"]["terms"]["use_restrictions"]["value"]
     assert owners["databricks-open-model-license"]["terms"]["max_monthly_active_users"]["value"] == 700000000
+
+
+# `license_name` values that Hub cards declare with `license: other`, and the record each must resolve to.
+CARD_LICENSE_NAMES = {
+    "nvidia-open-model-license": "LicenseRef-scancode-nvidia-open-model-2025-04-28",
+    "faipl-1.0-sd": "LicenseRef-scancode-fair-ai-public-1.0-sd",
+    "databricks-open-model-license": "LicenseRef-Databricks-Open-Model-License",
+    "yi-license": "LicenseRef-Yi-License-1.0",
+    "glm-4": "LicenseRef-GLM-4-License",
+    "jamba-open-model-license": "LicenseRef-Jamba-Open-Model-License",
+    "baichuan2-community-license": "LicenseRef-Baichuan2-Community-License",
+    "tencent-hunyuan-a13b": "LicenseRef-Tencent-Hunyuan-Community-License",
+    "minimax-model-agreement": "LicenseRef-MiniMax-Model-License",
+    "modified-mit": "LicenseRef-Kimi-K2-Modified-MIT",
+    "falcon-llm-license": "LicenseRef-TII-Falcon-License-2.0",
+    "mrl": "LicenseRef-Mistral-Research-License-0.1",
+    "mnpl": "LicenseRef-Mistral-Non-Production-License-0.1",
+    "microsoft-research-license": "LicenseRef-Microsoft-Research-License",
+    "tongyi-qianwen": "LicenseRef-scancode-tongyi-qianwen-2023",
+    "qwen": "LicenseRef-Qwen-2024",
+    "qwen-research": "LicenseRef-Qwen-Research-2024",
+    "deepseek": "LicenseRef-scancode-deepseek-la-1.0",
+    "cogvlm2": "LicenseRef-CogVLM2-License",
+    "apple-sample-code-license": "LicenseRef-scancode-apple-excl",
+}
+
+
+def test_card_license_names_resolve_to_their_licence():
+    owners = _owners()
+    for name, licence_id in CARD_LICENSE_NAMES.items():
+        assert owners[name]["id"] == licence_id, name
 
 
 def test_every_ai_model_licence_in_the_scancode_index_is_covered():
