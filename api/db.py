@@ -50,6 +50,9 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
 
 
 def init_app(app: Flask) -> None:
+    from api.store import conflict_index
+
+    conflict_index.install()
     engine = make_engine(
         app.config["DATABASE_URL"],
         connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
