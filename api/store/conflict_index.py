@@ -181,7 +181,8 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
     up, data = _index(snapshot)
     rows = []
     for model_id in model_ids:
-        if model_id not in snapshot.models:
+        node = snapshot.models.get(model_id)
+        if node is None or not node.license:  # declaring nothing, a model cannot declare something looser
             continue
         effective = effective_terms(_ancestry(snapshot, model_id, up, data))
         found = conflicts(effective)
