@@ -65,8 +65,8 @@ def check_unmeasured_body() -> None:
     without a token is refused before its body is read.
     """
     environ = request.environ
-    if environ.get("CONTENT_LENGTH") or not (
-            environ.get("wsgi.input_terminated") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()):
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()  # overrides any Content-Length
+    if not chunked and (environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated")):
         return
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     data = _read_up_to(environ["wsgi.input"], limit + 1)
