@@ -116,6 +116,9 @@ def handle_request_timeout(_error: Exception | None = None) -> Response:
     """The request ran past PEDIGREE_REQUEST_TIMEOUT (the watchdog ended it)."""
     from flask import current_app
 
+    from api.watchdog import watchdog
+
+    watchdog.answering()
     seconds = current_app.config["REQUEST_TIMEOUT"]
     return _retry_later(f"The request took longer than the {seconds:g} s this service allows and was stopped; "
                         "try again, or ask for less (a smaller page, a shallower walk).", "request-timeout", 5)

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 TICK = 0.1
 STALL_AFTER = 1.0  # a database call this old makes the watchdog probe the server
 PROBE_TIMEOUT = 1.0
-DOWN_FOR = 1.0  # after a failed probe, fail new connections at once for this long (then probe again)
+DOWN_FOR = 1.0
+REFIRE_AFTER = 0.5  # after a failed probe, fail new connections at once for this long (then probe again)
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's SSLRequest: any live server answers one byte
 
 
@@ -46,7 +47,8 @@ class _Request:
     started: float = field(default_factory=time.monotonic)
     sockets: dict[int, tuple[str, int]] = field(default_factory=dict)  # fd → the server it talks to
     fired: bool = False
-    done: bool = False
+    fired_at: float = 0.0
+    answering: bool = False  # the 503 is being written: fire no more
 
 
 def _shut(fd: int) -> None:
@@ -96,7 +98,6 @@ class Watchdog:
             request = self._requests.pop(ident, None)
             if request is None:
                 return False
-            request.done = True
             if request.fired:  # clear an exception still pending for this thread
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
             return request.fired
@@ -106,6 +107,13 @@ class Watchdog:
         with self._lock:
             request = self._requests.get(threading.get_ident())
             return request.deadline if request else None
+
+    def answering(self) -> None:
+        """The request is answering its timeout: the watchdog fires no more into it."""
+        with self._lock:
+            request = self._requests.get(threading.get_ident())
+            if request is not None:
+                request.answering = True
 
     def fired(self) -> bool:
         with self._lock:
@@ -155,9 +163,12 @@ class Watchdog:
     def _tick(self) -> None:
         now = time.monotonic()
         with self._lock:
-            late = [r for r in self._requests.values() if not r.fired and now > r.deadline]
+            # Fire again if a request keeps running: an asynchronous exception that lands in a finaliser
+            # (__del__, a weakref callback) is swallowed there.
+            late = [r for r in self._requests.values() if now > r.deadline and not r.answering
+                    and (not r.fired or now - r.fired_at > REFIRE_AFTER)]
             for request in late:
-                request.fired = True
+                request.fired, request.fired_at = True, now
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(request.thread_id),
                                                            ctypes.py_object(RequestTimeout))
                 for fd in request.sockets:
