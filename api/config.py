@@ -44,6 +44,10 @@ def config_from_environment() -> dict:
         "REQUEST_TIMEOUT": request_timeout,
         # One statement may run this long (default: 80% of the request deadline).
         "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_STATEMENT_TIMEOUT_MS", int(request_timeout * 800))),
+        # Expensive reads (graph walks, terms, batch checks, search) running at once per host; others queue.
+        "HEAVY_CONCURRENCY": int(os.environ.get("PEDIGREE_HEAVY_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))),
+        "HEAVY_SLOT_DIR": os.environ.get("PEDIGREE_HEAVY_SLOT_DIR") or None,
+        "HEAVY_QUEUE_SECONDS": float(os.environ.get("PEDIGREE_HEAVY_QUEUE_SECONDS", 5)),
         # A writer waits this long for the write lock, then answers 503 "busy, retry".
         "DB_LOCK_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_LOCK_TIMEOUT_MS", 5000)),
     }
