@@ -171,7 +171,26 @@ def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
         raise SystemExit(1)
 
 
+conflicts_cli = AppGroup("conflicts", help="The conflicts table behind GET /v1/conflicts.")
+
+
+@conflicts_cli.command("rebuild")
+def conflicts_rebuild() -> None:
+    """Recompute every model's conflicts (writes keep the table current; run this when the rules change)."""
+    from sqlalchemy import func, select
+
+    from api.store import conflict_index
+    from api.tables import ModelConflict
+
+    with Session(get_engine()) as session:
+        conflict_index.rebuild_all(session)
+        session.commit()
+        count = session.scalar(select(func.count()).select_from(ModelConflict))
+    click.echo(f"{count} models with conflicts")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(conflicts_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(import_cards_command)

@@ -152,3 +152,21 @@ def test_an_import_stops_starting_cards_before_the_deadline(database):
     done = [r["id"] for r in results if r["status"] == "created"]
     assert done and all(client.get(f"/v1/models/{model}").status_code == 200 for model in done[:5])
     assert client.get(f"/v1/models/{late[0]['id']}").status_code == 404
+
+
+def test_expensive_reads_queue_then_answer_busy_while_single_reads_go_on(database, tmp_path):
+    app = _migrated_app(database, HEAVY_CONCURRENCY=1, HEAVY_QUEUE_SECONDS=0.2, HEAVY_SLOT_DIR=str(tmp_path))
+    client = _client(app)
+    post_model(client, "org/m")
+    slots = app.extensions["pedigree.heavy_slots"]
+    held = slots.acquire(timeout=0)  # another worker's expensive request holds the only slot
+    assert held is not None
+    try:
+        response = client.get("/v1/models/org/m/terms")
+        body = assert_problem(response, 503, "expensive requests")
+        assert body["type"].endswith("/busy") and response.headers["Retry-After"] == "1"
+        assert client.get("/v1/models/org/m").status_code == 200
+    finally:
+        slots.release(held)
+    assert client.get("/v1/models/org/m/terms").status_code == 200
+    assert client.get("/v1/models/org/m/terms").status_code == 200  # the slot was given back

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from api.db import get_engine
 from api.store import conflict_index
+from api.tables import ModelConflict
 from tests.helpers import post_dataset, post_licence, post_model
 
 
@@ -123,3 +124,14 @@ def test_a_failed_write_leaves_the_table_as_it_was(client):
                                                            {"id": "no/such", "relation": "finetune"}]})
     assert response.status_code == 422
     assert _listed(client) == before
+
+
+def test_the_rebuild_command_recomputes_the_table(client, app):
+    _setup(client)
+    with Session(get_engine(app)) as session:
+        session.execute(ModelConflict.__table__.delete())
+        session.commit()
+    assert _listed(client) == {}
+    result = app.test_cli_runner().invoke(args=["conflicts", "rebuild"])
+    assert result.exit_code == 0 and "2 models with conflicts" in result.output
+    assert set(_listed(client)) == {"x/mid", "y/leaf"}
