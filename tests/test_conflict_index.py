@@ -135,3 +135,38 @@ def test_the_rebuild_command_recomputes_the_table(client, app):
     result = app.test_cli_runner().invoke(args=["conflicts", "rebuild"])
     assert result.exit_code == 0 and "2 models with conflicts" in result.output
     assert set(_listed(client)) == {"x/mid", "y/leaf"}
+
+
+def test_reading_conflicts_costs_a_page_not_the_graph(client, app, database):
+    """The reported stall: every call recomputed every model. Now a read is a few indexed statements,
+    and models written behind the ORM's back (never recomputed) are simply not in the table."""
+    from sqlalchemy import event, insert
+
+    from api.db import make_engine
+    from api.tables import LanguageModel, ModelLicence, ParentEdge
+
+    _setup(client)
+    engine = make_engine(database.url, schema=database.schema)
+    rows = [{"id": f"bulk/m{i:05d}", "license": "Loose", "placeholder": False, "sources": {}, "version": 1}
+            for i in range(2000)]
+    with engine.begin() as connection:
+        connection.execute(insert(LanguageModel), rows)
+        connection.execute(insert(ModelLicence), [{"model_id": r["id"], "licence_id": "Loose"} for r in rows])
+        connection.execute(insert(ParentEdge), [{"child_id": r["id"], "parent_id": "org/base", "relation": "finetune"}
+                                                for r in rows])
+    engine.dispose()
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(get_engine(app), "before_cursor_execute", listener)
+    try:
+        page = client.get("/v1/conflicts?limit=1").json
+    finally:
+        event.remove(get_engine(app), "before_cursor_execute", listener)
+    assert page["pagination"]["total"] == 2 and [r["model"] for r in page["data"]] == ["x/mid"]
+    reads = [s for s in statements if "model_conflicts" in s]
+    assert len(statements) <= 6 and len(reads) == 2, statements  # the count and the page; auth aside
+    assert not any("parent_edges" in s for s in statements)
+    with Session(get_engine(app)) as session:  # what the migration does for an existing database
+        conflict_index.rebuild_all(session)
+        session.commit()
+    assert client.get("/v1/conflicts?limit=1").json["pagination"]["total"] == 2002
