@@ -11,7 +11,7 @@ from api.watchdog import watchdog
 
 
 def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,
-                schema: str | None = None, lock_timeout_ms: int = 3000) -> Engine:
+                schema: str | None = None, lock_timeout_ms: int = 5000) -> Engine:
     """An engine with the settings each back end needs to behave under concurrency and faults."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000, "check_same_thread": False})
