@@ -18,12 +18,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_from_environment())
     app.config.update(overrides or {})
 
-    from api import auth, bootstrap, cli, cors, db, errors, openapi
+    from api import auth, bootstrap, bulkhead, cli, cors, db, errors, input_limits, openapi
     from api.routes import answers, compliance, datasets, health, imports, licences, models, tokens
 
     db.init_app(app)
     errors.register(app)
     auth.init_app(app)
+    input_limits.init_app(app)
+    bulkhead.init_app(app)
     cors.init_app(app)
     api = openapi.configure(app)
     for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
