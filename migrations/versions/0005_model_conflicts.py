@@ -1,7 +1,7 @@
 """model conflicts kept on write
 
 Revision ID: 0005
-Revises: 0004 (re-point to 0004 at merge)
+Revises: 0004
 Create Date: 2026-12-03 12:40:00
 """
 from alembic import op
