@@ -57,5 +57,8 @@ def bundle_zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(files):
-            archive.writestr(zipfile.ZipInfo(path, _FIXED_TIME), files[path])
+            entry = zipfile.ZipInfo(path, _FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16  # a plain readable file when unpacked
+            archive.writestr(entry, files[path])
     return buffer.getvalue()
