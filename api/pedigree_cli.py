@@ -1,7 +1,8 @@
 """`pedigree`: check the models a product uses against a licence policy, in CI; write ML-BOMs.
 
     pedigree check MANIFEST --policy POLICY [--server URL] [--format text|json|junit|sarif|markdown] [--output FILE]
-    pedigree bom MANIFEST --out-dir DIR [--server URL]
+    pedigree bom MANIFEST --out-dir DIR [--format cyclonedx|spdx3] [--spec-version 1.6|1.7] [--server URL]
+    pedigree notice MANIFEST --out-dir DIR [--commercial] [--redistribute-weights] [...] [--server URL]
 
 Without --server it answers offline from the built-in catalogue. With --server it asks a Pedigree
 service, sending the token in PEDIGREE_TOKEN (if set) as a bearer token.
@@ -86,11 +87,21 @@ def _client_error(status: int, payload: bytes) -> UsageProblem:
     return UsageProblem(f"the server refused the request ({status}): {detail}")
 
 
-def _offline_snapshot():
+def _offline_catalogue() -> dict:
     from api.catalogue_files import read_catalogue
+
+    if "catalogue" not in _CACHE:
+        _CACHE["catalogue"] = read_catalogue()
+    return _CACHE["catalogue"]
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _offline_snapshot():
     from api.domain.offline import snapshot_from_catalogue
 
-    catalogue = read_catalogue()
+    catalogue = _offline_catalogue()
     names = {licence["id"].lower(): licence["id"] for licence in catalogue["licences"]}
     for licence in catalogue["licences"]:
         for alias in licence.get("aliases", []):
@@ -148,10 +159,13 @@ def run_bom(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     missing = []
     snapshot = None
+    spdx = args.format == "spdx3"
     for entry in entries:
-        target = out / (entry.id.replace("/", "__") + ".cdx.json")
+        target = out / (entry.id.replace("/", "__") + (".spdx.json" if spdx else ".cdx.json"))
         if args.server:
-            status, payload = _request(args.server, "GET", f"/v1/models/{urllib.parse.quote(entry.id)}/bom")
+            path = f"/v1/models/{urllib.parse.quote(entry.id)}/" + (
+                "spdx" if spdx else f"bom?spec_version={args.spec_version}")
+            status, payload = _request(args.server, "GET", path)
             if status == 404:
                 missing.append(entry.id)
                 continue
@@ -160,16 +174,97 @@ def run_bom(args) -> int:
             target.write_bytes(payload)
         else:
             from api.bom import bom_json
+            from api.spdx3 import spdx_json
 
             if snapshot is None:
                 snapshot, _ = _offline_snapshot()
             if entry.id not in snapshot.models:
                 missing.append(entry.id)
                 continue
-            target.write_text(bom_json(snapshot, entry.id), encoding="utf-8")
+            document = spdx_json(snapshot, entry.id) if spdx else bom_json(snapshot, entry.id, args.spec_version)
+            target.write_text(document, encoding="utf-8")
         print(f"wrote {target}")
     for model_id in missing:
         print(f"error: {model_id} is not recorded in Pedigree; no BOM written", file=sys.stderr)
+    return EXIT_VIOLATIONS if missing else EXIT_PASS
+
+
+USE_FLAGS = ("commercial", "redistribute_weights", "train_other_models_on_outputs", "research_only")
+
+
+def _use_query(args) -> dict[str, str]:
+    query = {flag: "true" for flag in USE_FLAGS if getattr(args, flag)}
+    if args.monthly_active_users is not None:
+        query["monthly_active_users"] = str(args.monthly_active_users)
+    return query
+
+
+def _unpack(payload: bytes, target: Path) -> None:
+    """Unpack a bundle from the server, refusing any entry that would land outside the target folder."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        for name in archive.namelist():
+            if name.startswith("/") or ".." in Path(name).parts:
+                raise ServerProblem(f"the server's bundle has an unsafe entry: {name!r}")
+        archive.extractall(target)
+
+
+def _offline_bundle(snapshot, model_id: str, query: dict[str, str]) -> dict[str, str]:
+    import dataclasses
+
+    from api import notice_bundle
+    from api.domain.terms import effective_terms
+    from api.domain.verdicts import Use
+
+    effective = effective_terms(dataclasses.replace(snapshot, root=model_id))
+    values = {key: (int(value) if key == "monthly_active_users" else True) for key, value in query.items()}
+    records = [(lic["id"], lic.get("name"), lic.get("url")) for lic in _offline_catalogue()["licences"]]
+    notice = notice_bundle.notice_for(effective, Use(**values) if values else None, records)
+    return notice_bundle.bundle_files(notice)
+
+
+def run_notice(args) -> int:
+    from api.manifest import ManifestError, parse_manifest
+
+    try:
+        entries = parse_manifest(args.manifest, args.manifest_kind)
+    except ManifestError as error:
+        raise UsageProblem(str(error)) from None
+    if not entries:
+        raise UsageProblem(f"no model ids found in {args.manifest}")
+    if args.monthly_active_users is not None and args.monthly_active_users < 0:
+        raise UsageProblem("--monthly-active-users must be 0 or more")
+    query = _use_query(args)
+    out = Path(args.out_dir)
+    missing = []
+    snapshot = None
+    for entry in entries:
+        target = out / entry.id.replace("/", "__")
+        if args.server:
+            path = f"/v1/models/{urllib.parse.quote(entry.id)}/notice?" + urllib.parse.urlencode(
+                {**query, "format": "zip"})
+            status, payload = _request(args.server, "GET", path)
+            if status == 404:
+                missing.append(entry.id)
+                continue
+            if status != 200:
+                raise _client_error(status, payload)
+            target.mkdir(parents=True, exist_ok=True)
+            _unpack(payload, target)
+        else:
+            if snapshot is None:
+                snapshot, _ = _offline_snapshot()
+            if entry.id not in snapshot.models:
+                missing.append(entry.id)
+                continue
+            for name, content in _offline_bundle(snapshot, entry.id, query).items():
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                (target / name).write_text(content, encoding="utf-8")
+        print(f"wrote {target}/NOTICE")
+    for model_id in missing:
+        print(f"error: {model_id} is not recorded in Pedigree; no notice written", file=sys.stderr)
     return EXIT_VIOLATIONS if missing else EXIT_PASS
 
 
@@ -185,12 +280,26 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", help="write the report here instead of standard output")
     check.add_argument("--manifest-kind", choices=["text", "json", "yaml", "requirements"])
     check.set_defaults(run=run_check)
-    bom = commands.add_parser("bom", help="write a CycloneDX 1.6 ML-BOM for every model in a manifest")
+    bom = commands.add_parser("bom", help="write an ML-BOM (CycloneDX or SPDX 3.0.1) for every model in a manifest")
     bom.add_argument("manifest")
     bom.add_argument("--out-dir", required=True)
+    bom.add_argument("--format", choices=["cyclonedx", "spdx3"], default="cyclonedx",
+                     help="cyclonedx (ORG__NAME.cdx.json) or spdx3 (SPDX 3.0.1 JSON-LD, ORG__NAME.spdx.json)")
+    bom.add_argument("--spec-version", choices=["1.6", "1.7"], default="1.6", help="CycloneDX version")
     bom.add_argument("--server")
     bom.add_argument("--manifest-kind", choices=["text", "json", "yaml", "requirements"])
     bom.set_defaults(run=run_bom)
+    notice = commands.add_parser("notice", help="write the notice bundle (NOTICE, NOTICE.md, obligations.json, "
+                                 "licence texts) of every model in a manifest, one folder per model")
+    notice.add_argument("manifest")
+    notice.add_argument("--out-dir", required=True)
+    notice.add_argument("--server")
+    notice.add_argument("--manifest-kind", choices=["text", "json", "yaml", "requirements"])
+    for flag in USE_FLAGS:
+        notice.add_argument("--" + flag.replace("_", "-"), action="store_true",
+                            help="the use includes this (without any use flag: shipping the weights)")
+    notice.add_argument("--monthly-active-users", type=int)
+    notice.set_defaults(run=run_notice)
     return parser
 
 
