@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -109,6 +110,15 @@ def _offline_snapshot():
     return snapshot_from_catalogue(catalogue), names
 
 
+def _relative_to_root(path: str, root: str) -> str:
+    """The manifest as a URI relative to the repository root (SARIF's %SRCROOT%), where it lies inside it."""
+    resolved, base = Path(path).resolve(), Path(root).resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
 def run_check(args) -> int:
     from api import reports
     from api.manifest import ManifestError, parse_manifest
@@ -121,6 +131,7 @@ def run_check(args) -> int:
         raise UsageProblem(f"no model ids found in {args.manifest}")
     policy = _read_policy(args.policy)
     ids = [entry.id for entry in entries]
+    started = time.monotonic()
     if args.server:
         status, payload = _request(args.server, "POST", "/v1/compliance/check", {"models": ids, "policy": policy})
         if status != 200:
@@ -132,9 +143,12 @@ def run_check(args) -> int:
         snapshot, names = _offline_snapshot()
         report = check(snapshot, ids, policy_from_data(policy, lambda name: names.get(name.lower())),
                        dt.date.today().isoformat())
+    seconds = time.monotonic() - started
     lines = {entry.id: entry.line for entry in entries}
     if args.format == "sarif":
-        rendered = reports.sarif(report, manifest=args.manifest, lines=lines)
+        rendered = reports.sarif(report, manifest=_relative_to_root(args.manifest, args.source_root), lines=lines)
+    elif args.format == "junit":
+        rendered = reports.junit(report, seconds)
     elif args.format == "text":
         colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         rendered = reports.text(report, colour=colour)
@@ -279,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json", "junit", "sarif", "markdown"], default="text")
     check.add_argument("--output", help="write the report here instead of standard output")
     check.add_argument("--manifest-kind", choices=["text", "json", "yaml", "requirements"])
+    check.add_argument("--source-root", default=".",
+                       help="repository root that SARIF locations are relative to (%%SRCROOT%%; default: here)")
     check.set_defaults(run=run_check)
     bom = commands.add_parser("bom", help="write an ML-BOM (CycloneDX or SPDX 3.0.1) for every model in a manifest")
     bom.add_argument("manifest")
