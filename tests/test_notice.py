@@ -33,6 +33,14 @@ def test_golden_notice_of_a_llama2_finetune_on_cc_by_sa_data(client):
         in notice
 
 
+def test_the_readme_excerpt_is_the_golden_notice():
+    from tests.test_ci_example import readme_block
+
+    golden = GOLDEN.read_text(encoding="utf-8").splitlines()
+    excerpt = [line for line in readme_block("notice").splitlines() if line != "…"]
+    assert len(excerpt) > 10 and all(line in golden for line in excerpt)
+
+
 def test_obligations_json_says_who_requires_each_duty(client):
     model = golden_lineage(client)
     body = client.get(f"/v1/models/{model}/notice").json
