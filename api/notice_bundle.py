@@ -40,10 +40,18 @@ def notice_for(effective: EffectiveTerms, use: Use | None,
     return build_notice(effective, use, licence_infos(licences), policy_infos())
 
 
+def obligations_json(notice: dict[str, Any]) -> str:
+    return json.dumps(notice, indent=2, ensure_ascii=False) + "\n"
+
+
+# format → (renderer, media type) for the single-file renderings
+RENDERINGS = {"json": (obligations_json, "application/json"), "text": (text, "text/plain"),
+              "markdown": (markdown, "text/markdown")}
+
+
 def bundle_files(notice: dict[str, Any]) -> dict[str, str]:
     """Path in the bundle → content."""
-    files = {"NOTICE": text(notice), "NOTICE.md": markdown(notice),
-             "obligations.json": json.dumps(notice, indent=2, ensure_ascii=False) + "\n"}
+    files = {"NOTICE": text(notice), "NOTICE.md": markdown(notice), "obligations.json": obligations_json(notice)}
     for entry in notice["licence_texts"]:
         if entry.get("file"):
             files[entry["file"]] = licence_texts.licence_text(entry["licence"]) or ""

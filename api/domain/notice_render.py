@@ -29,6 +29,13 @@ def hub_url(kind: str, record_id: str) -> str:
     return HUB + ("datasets/" if kind == "dataset" else "") + record_id
 
 
+def _text_line(entry: dict[str, Any]) -> str:
+    name = f" ({entry['name']})" if entry.get("name") else ""
+    where = (f"full text in {entry['file']}" if entry.get("file")
+             else f"text not shipped, see {entry['url'] or 'no link on record'}")
+    return f"{entry['licence']}{name}: {where}"
+
+
 def _sections(notice: dict[str, Any]) -> list[tuple[str, list[tuple[str, list[dict[str, Any]]]]]]:
     """(heading, [(line, carriers)]) for every section that has something to say."""
     sections = [
@@ -41,10 +48,7 @@ def _sections(notice: dict[str, Any]) -> list[tuple[str, list[tuple[str, list[di
             for e in notice["use_policies"]]),
         ("Share-alike", [(f"Derivatives must be licensed under {e['licence']}, the licence of the material "
                           f"they adapt.", e["required_by"]) for e in notice["share_alike"]]),
-        ("Licence texts", [
-            (f"{e['licence']}" + (f" ({e['name']})" if e.get("name") else "") + ": "
-             + (f"full text in {e['file']}" if e.get("file") else f"text not shipped, see {e['url'] or 'no link on record'}"),
-             e["required_by"]) for e in notice["licence_texts"]]),
+        ("Licence texts", [(_text_line(e), e["required_by"]) for e in notice["licence_texts"]]),
         ("Other conditions", [(e["message"], e["required_by"]) for e in notice["conditions"]]),
     ]
     return [(heading, lines) for heading, lines in sections if lines]

@@ -42,16 +42,13 @@ class Notice(MethodView):
             else None
         notice = notice_bundle.notice_for(effective, use,
                                           licence_records(session, notice_bundle.licence_ids(effective)))
-        files = notice_bundle.bundle_files(notice)
-        if output == "text":
-            return Response(files["NOTICE"], mimetype="text/plain")
-        if output == "markdown":
-            return Response(files["NOTICE.md"], mimetype="text/markdown")
         if output == "zip":
             name = model_id.replace("/", "__") + "-notice.zip"
-            return Response(notice_bundle.bundle_zip(files), mimetype=notice_bundle.ZIP_MEDIA_TYPE,
+            return Response(notice_bundle.bundle_zip(notice_bundle.bundle_files(notice)),
+                            mimetype=notice_bundle.ZIP_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
-        return Response(files["obligations.json"], mimetype="application/json")
+        rendered, mimetype = notice_bundle.RENDERINGS[output]
+        return Response(rendered(notice), mimetype=mimetype)
 
 
 @blp.route("/models/<repo_id:model_id>/spdx")
