@@ -88,15 +88,15 @@ def _client_error(status: int, payload: bytes) -> UsageProblem:
     return UsageProblem(f"the server refused the request ({status}): {detail}")
 
 
+_CACHE: dict[str, Any] = {}
+
+
 def _offline_catalogue() -> dict:
     from api.catalogue_files import read_catalogue
 
     if "catalogue" not in _CACHE:
         _CACHE["catalogue"] = read_catalogue()
     return _CACHE["catalogue"]
-
-
-_CACHE: dict[str, Any] = {}
 
 
 def _offline_snapshot():
@@ -218,11 +218,14 @@ def _unpack(payload: bytes, target: Path) -> None:
     import io
     import zipfile
 
-    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-        for name in archive.namelist():
-            if name.startswith("/") or ".." in Path(name).parts:
-                raise ServerProblem(f"the server's bundle has an unsafe entry: {name!r}")
-        archive.extractall(target)
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            for name in archive.namelist():
+                if name.startswith("/") or ".." in Path(name).parts:
+                    raise ServerProblem(f"the server's bundle has an unsafe entry: {name!r}")
+            archive.extractall(target)
+    except zipfile.BadZipFile:
+        raise ServerProblem("the server's answer is not a zip bundle") from None
 
 
 def _offline_bundle(snapshot, model_id: str, query: dict[str, str]) -> dict[str, str]:

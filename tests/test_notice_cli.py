@@ -65,3 +65,50 @@ def test_missing_models_and_bad_arguments(tmp_path):
     negative = run("notice", str(tmp_path / "models.txt"), "--out-dir", str(tmp_path / "out"),
                    "--monthly-active-users", "-5")
     assert negative.returncode == 2 and "--monthly-active-users" in negative.stderr
+
+
+class _BadBundleServer:
+    """A real HTTP server on 127.0.0.1 that answers every notice request with the given bytes as a zip."""
+
+    def __init__(self, payload: bytes) -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the stdlib's name)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/zip")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_unsafe_or_broken_bundle_from_the_server_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../escaped.txt", "outside")
+    (tmp_path / "models.txt").write_text("acme/model\n")
+    for payload, needle in ((buffer.getvalue(), "unsafe entry"), (b"not a zip", "not a zip bundle")):
+        server = _BadBundleServer(payload)
+        try:
+            result = run("notice", str(tmp_path / "models.txt"), "--out-dir", str(tmp_path / "out"), "--server",
+                         server.base)
+        finally:
+            server.close()
+        assert result.returncode == 3 and needle in result.stderr, result.stderr
+    assert not (tmp_path / "escaped.txt").exists()
