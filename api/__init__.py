@@ -19,7 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     from api import auth, bootstrap, bulkhead, cli, cors, db, errors, input_limits, openapi
-    from api.routes import answers, compliance, datasets, health, imports, licences, models, tokens
+    from api.routes import answers, compliance, datasets, health, imports, licences, models, shipping, tokens
 
     db.init_app(app)
     errors.register(app)
@@ -29,7 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cors.init_app(app)
     api = openapi.configure(app)
     for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
-                      compliance.blp, tokens.blp):
+                      compliance.blp, tokens.blp, shipping.blp):
         api.register_blueprint(blueprint)
     from schemas.imports import ImportRequestSchema
 
