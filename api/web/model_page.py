@@ -1,0 +1,88 @@
+"""Everything the model page shows, gathered in a fixed number of queries (no query per node)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.domain.conflicts import conflicts as find_conflicts
+from api.domain.layout import Drawing, layout
+from api.domain.lineage import ParentLink, model_depths
+from api.domain.vocabulary import TERM_NAMES
+from api.store import answers
+from api.store.lineage import ancestor_links
+from api.store.models import get_model
+from api.store.snapshots import load_snapshot
+from api.web import engine
+from api.web.forms import UseForm
+
+CHILDREN_SHOWN = 8  # direct descendants drawn in the diagram; the rest are listed in pages
+CHILDREN_PAGE = 25
+
+
+@dataclass
+class ModelPage:
+    model: Any
+    drawing: Drawing
+    labels: dict[str, dict[str, Any]]
+    verdicts: dict[str, str]
+    ancestors: list[dict[str, Any]]
+    children: list[dict[str, Any]]
+    children_total: int
+    children_next: str | None
+    children_after: str | None
+    hidden_children: int
+    effective: dict[str, Any]
+    conflicts: list[dict[str, Any]]
+    caveats: list[dict[str, Any]]
+    form: UseForm
+    result: dict[str, Any] | None
+    licence_ids: list[str] = field(default_factory=list)
+
+
+def build(session: Session, model_id: str, form: UseForm, children_after: str | None) -> ModelPage:
+    model = get_model(session, model_id)
+    links = ancestor_links(session, model_id)
+    found = model_depths(links, model_id)
+    ancestors = sorted(
+        ({"id": node, "depth": depth, "path": path, "relations": rels} for node, (depth, path, rels) in found.items()),
+        key=lambda row: (row["depth"], row["id"]),
+    )
+    page = answers.descendants(session, model_id, limit=CHILDREN_PAGE, after=children_after, max_depth=1,
+                               relations=None)
+    children = page.items
+    drawn_children = children[:CHILDREN_SHOWN]
+    child_links = [ParentLink(c["id"], model_id, c["relations"][0] if c["relations"] else "?")
+                   for c in drawn_children]
+    snapshot = load_snapshot(session, [model_id, *(c["id"] for c in children)])
+    shown = [model_id, *found, *(c["id"] for c in children)]
+    verdicts = engine.commercial_verdicts(snapshot, shown, strict=form.strict)
+    labels = {
+        node: {"name": snapshot.models[node].name, "license": snapshot.models[node].license,
+               "placeholder": snapshot.models[node].placeholder}
+        for node in shown if node in snapshot.models
+    }
+    effective = engine.effective(session, model_id, strict=form.strict)
+    result = engine.verdict(effective, form.use()) if form.submitted and form.valid else None
+    as_dict = effective.as_dict()
+    as_dict["rows"] = [{"term": term, **as_dict["terms"][term]} for term in TERM_NAMES if term in as_dict["terms"]]
+    return ModelPage(
+        model=model,
+        drawing=layout(model_id, links + child_links),
+        labels=labels,
+        verdicts=verdicts,
+        ancestors=ancestors,
+        children=children,
+        children_total=page.total or 0,
+        children_next=page.next_after,
+        children_after=children_after,
+        hidden_children=max(0, (page.total or 0) - len(drawn_children)),
+        effective=as_dict,
+        conflicts=find_conflicts(effective),
+        caveats=as_dict.get("caveats", []),
+        form=form,
+        result=result,
+        licence_ids=model.licence_ids,
+    )
