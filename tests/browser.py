@@ -29,14 +29,14 @@ def chromium_missing() -> str | None:
 
 
 @contextmanager
-def browser_page(width: int = 1280, height: int = 900):
+def browser_page(width: int = 1280, height: int = 900, javascript: bool = True):
     """A fresh page in headless Chromium, closed afterwards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(viewport={"width": width, "height": height}, java_script_enabled=javascript)
             yield page
         finally:
             browser.close()

@@ -18,7 +18,7 @@ from api.store.snapshots import load_snapshot
 from api.web import engine
 from api.web.forms import UseForm
 
-CHILDREN_SHOWN = 8  # direct descendants drawn in the diagram; the rest are listed in pages
+CHILDREN_SHOWN = 6  # direct descendants drawn in the diagram; the rest are listed in pages
 CHILDREN_PAGE = 25
 
 
