@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.domain.lineage import Lineage
+from api.domain.lineage import Lineage, ModelNode, ParentLink, TrainingLink
 from api.domain.terms import EffectiveTerms, effective_terms
-from api.domain.verdicts import Use, evaluate
+from api.domain.verdicts import VERDICTS, Use, evaluate
 from api.store import answers
 
 STRICT = "strict"
@@ -55,14 +55,89 @@ def verdict(effective_model: EffectiveTerms, asked: Use) -> dict[str, Any]:
 
 
 def commercial_verdicts(snapshot: Lineage, model_ids: list[str], *, strict: bool = False) -> dict[str, str]:
-    """Commercial-use verdict of each model, all computed from one snapshot loaded for all of them."""
+    """Commercial-use verdict of each model, from one snapshot loaded for all of them.
+
+    Asking the engine once per model costs O(models × ancestors) licence groups: 2,700 for a chain of
+    50. A verdict is the most severe of its groups' verdicts (the engine picks an OR branch per group
+    and ranks the kinds of finding), and a group's verdict does not depend on which model is asked
+    (only its provenance path does); so each group is judged once, by the engine, and each model takes
+    the worst over the groups its walk reaches. tests/test_web_engine.py checks this against the
+    engine model by model on the whole catalogue.
+    """
     asked = use(commercial=True, strict=strict)
-    option = _strict_option(effective_terms, strict)
+    judged = _group_verdicts(snapshot, asked, _strict_option(effective_terms, strict))
+    up: dict[str, list[str]] = {}
+    for link in snapshot.parents:
+        up.setdefault(link.child, []).append(link.parent)
+    data: dict[str, list[str]] = {}
+    for link in snapshot.training:
+        data.setdefault(link.model, []).append(link.dataset)
     out = {}
     for model_id in model_ids:
         if model_id not in snapshot.models:
             out[model_id] = "unknown"
             continue
-        terms = effective_terms(dataclasses.replace(snapshot, root=model_id), **option)
-        out[model_id] = evaluate(terms, asked)["verdict"]
+        keys = _groups_reached(snapshot, model_id, up, data)
+        out[model_id] = max((judged.get(key, "unknown") for key in keys), key=VERDICTS.index)
     return out
+
+
+PROBE = "\x00probe"  # a model id no record can have: the root of the synthetic lineages below
+
+
+def _group_verdicts(snapshot: Lineage, asked: Use, option: dict[str, Any]) -> dict[tuple[str, str, str], str]:
+    """The engine's verdict for each licence group, keyed by (role, kind, carrier), each group built once."""
+    judged: dict[tuple[str, str, str], str] = {}
+
+    def judge(lineage: Lineage, include_training_data: bool) -> None:
+        found = effective_terms(lineage, include_training_data=include_training_data, **option)
+        for group in found.groups:
+            if group.carrier != PROBE:
+                single = dataclasses.replace(found, groups=[group])
+                judged[(group.role, group.carrier_kind, group.carrier)] = evaluate(single, asked)["verdict"]
+
+    models = {**snapshot.models, PROBE: ModelNode(PROBE, None)}
+    # Every model as an ancestor: a probe whose parents are all of them.
+    probe_parents = [ParentLink(PROBE, model_id, "finetune") for model_id in snapshot.models]
+    judge(Lineage(PROBE, models, snapshot.parents + probe_parents, {}, [], snapshot.licences), False)
+    # Every dataset as training data, and every model reached through one as a generator.
+    probe_data = [TrainingLink(PROBE, dataset_id, "finetuning") for dataset_id in snapshot.datasets]
+    judge(Lineage(PROBE, models, snapshot.parents, snapshot.datasets, snapshot.training + probe_data,
+                  snapshot.licences), True)
+    # Every model under its own declared licence.
+    for model_id in snapshot.models:
+        judge(Lineage(model_id, snapshot.models, [], {}, [], snapshot.licences), False)
+    return judged
+
+
+def _groups_reached(snapshot: Lineage, root: str, up: dict[str, list[str]],
+                    data: dict[str, list[str]]) -> set[tuple[str, str, str]]:
+    """The groups the engine's walk from `root` meets: its own licence, ancestors through parent edges,
+    then training data and (as generators) any model reached only through training data."""
+    ancestors: set[str] = set()
+    frontier = [root]
+    while frontier:
+        for parent in up.get(frontier.pop(), ()):
+            if parent not in ancestors and parent != root:
+                ancestors.add(parent)
+                frontier.append(parent)
+    models = {root} | ancestors
+    datasets: set[str] = set()
+    generators: set[str] = set()
+    frontier = sorted(models)
+    while frontier:
+        node = frontier.pop()
+        reached = list(up.get(node, ()))
+        for dataset_id in data.get(node, ()):
+            if dataset_id not in datasets:
+                datasets.add(dataset_id)
+                dataset = snapshot.datasets.get(dataset_id)
+                if dataset is not None and dataset.generated_by:
+                    reached.append(dataset.generated_by)
+        for model_id in reached:
+            if model_id not in models:
+                models.add(model_id)
+                generators.add(model_id)
+                frontier.append(model_id)
+    return ({("declared", "model", root)} | {("ancestor", "model", a) for a in ancestors}
+            | {("training_data", "dataset", d) for d in datasets} | {("generator", "model", g) for g in generators})

@@ -42,6 +42,19 @@ class ModelPage:
     licence_ids: list[str] = field(default_factory=list)
 
 
+def distinct_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per licence fact (licence, value, source, note), the nearest record first, with how many
+    more records down the lineage carry the same fact (a chain of Llama fine-tunes repeats it on each)."""
+    kept: dict[tuple, dict[str, Any]] = {}
+    for source in sources:
+        key = (source["licence"], repr(source["value"]), source.get("source"), source.get("note"), source["role"])
+        if key in kept:
+            kept[key]["also"] += 1
+        else:
+            kept[key] = {**source, "also": 0}
+    return list(kept.values())
+
+
 def build(session: Session, model_id: str, form: UseForm, children_after: str | None) -> ModelPage:
     model = get_model(session, model_id)
     links = ancestor_links(session, model_id)
@@ -65,9 +78,13 @@ def build(session: Session, model_id: str, form: UseForm, children_after: str | 
         for node in shown if node in snapshot.models
     }
     effective = engine.effective(session, model_id, strict=form.strict)
+    # The model's own badge straight from the engine, as the permitted-use endpoint answers it.
+    verdicts[model_id] = engine.verdict(effective, engine.use(commercial=True, strict=form.strict))["verdict"]
     result = engine.verdict(effective, form.use()) if form.submitted and form.valid else None
     as_dict = effective.as_dict()
-    as_dict["rows"] = [{"term": term, **as_dict["terms"][term]} for term in TERM_NAMES if term in as_dict["terms"]]
+    as_dict["rows"] = [{"term": term, "value": as_dict["terms"][term]["value"],
+                        "sources": distinct_sources(as_dict["terms"][term]["sources"])}
+                       for term in TERM_NAMES if term in as_dict["terms"]]
     return ModelPage(
         model=model,
         drawing=layout(model_id, links + child_links),
