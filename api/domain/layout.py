@@ -96,16 +96,17 @@ def _order(layer: dict[str, int], links: list[ParentLink]) -> dict[int, list[str
         if link.child in layer and link.parent in layer:
             neighbours.setdefault(link.child, []).append(link.parent)
             neighbours.setdefault(link.parent, []).append(link.child)
+    position = {node: index / len(row) for row in rows.values() for index, node in enumerate(row)}
     for sweep in range(SWEEPS):
-        levels = sorted(rows, reverse=sweep % 2 == 1)
-        for level in levels:
-            position = {node: index / max(len(row), 1) for row in rows.values() for index, node in enumerate(row)}
+        for level in sorted(rows, reverse=sweep % 2 == 1):
+            row = rows[level]
 
             def barycentre(node: str) -> tuple[float, str]:
                 near = [position[n] for n in neighbours.get(node, ()) if layer[n] != level]
                 return (sum(near) / len(near) if near else position[node], node)
 
-            rows[level] = sorted(rows[level], key=barycentre)
+            rows[level] = row = sorted(row, key=barycentre)
+            position.update({node: index / len(row) for index, node in enumerate(row)})
     return rows
 
 

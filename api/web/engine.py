@@ -41,6 +41,11 @@ def effective(session: Session, model_id: str, *, strict: bool = False) -> Effec
     return answers.effective(session, model_id, **_strict_option(answers.effective, strict))
 
 
+def effective_from_snapshot(snapshot: Lineage, *, strict: bool = False) -> EffectiveTerms:
+    """The effective terms of the snapshot's root, from a snapshot the caller already loaded."""
+    return effective_terms(snapshot, **_strict_option(effective_terms, strict))
+
+
 def use(*, strict: bool = False, **questions: Any) -> Use:
     names = {f.name for f in dataclasses.fields(Use)}
     if strict and "training_data" in names:
@@ -88,13 +93,18 @@ PROBE = "\x00probe"  # a model id no record can have: the root of the synthetic 
 def _group_verdicts(snapshot: Lineage, asked: Use, option: dict[str, Any]) -> dict[tuple[str, str, str], str]:
     """The engine's verdict for each licence group, keyed by (role, kind, carrier), each group built once."""
     judged: dict[tuple[str, str, str], str] = {}
+    by_content: dict[tuple, str] = {}  # groups with the same role and terms get the same verdict: judge one
 
     def judge(lineage: Lineage, include_training_data: bool) -> None:
         found = effective_terms(lineage, include_training_data=include_training_data, **option)
         for group in found.groups:
-            if group.carrier != PROBE:
-                single = dataclasses.replace(found, groups=[group])
-                judged[(group.role, group.carrier_kind, group.carrier)] = evaluate(single, asked)["verdict"]
+            if group.carrier == PROBE:
+                continue
+            content = (group.role, group.carrier_kind,
+                       tuple(tuple((c.term, repr(c.value)) for c in alternative) for alternative in group.alternatives))
+            if content not in by_content:
+                by_content[content] = evaluate(dataclasses.replace(found, groups=[group]), asked)["verdict"]
+            judged[(group.role, group.carrier_kind, group.carrier)] = by_content[content]
 
     models = {**snapshot.models, PROBE: ModelNode(PROBE, None)}
     # Every model as an ancestor: a probe whose parents are all of them.

@@ -11,9 +11,8 @@ from api.domain.conflicts import conflicts as find_conflicts
 from api.domain.layout import Drawing, layout
 from api.domain.lineage import ParentLink, model_depths
 from api.domain.vocabulary import TERM_NAMES
-from api.store import answers
-from api.store.lineage import ancestor_links
 from api.store.models import get_model
+from api.store.pages import direct_children
 from api.store.snapshots import load_snapshot
 from api.web import engine
 from api.web.forms import UseForm
@@ -57,19 +56,19 @@ def distinct_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build(session: Session, model_id: str, form: UseForm, children_after: str | None) -> ModelPage:
     model = get_model(session, model_id)
-    links = ancestor_links(session, model_id)
-    found = model_depths(links, model_id)
+    rows, children_total = direct_children(session, model_id, limit=CHILDREN_PAGE, after=children_after)
+    children_next = rows[CHILDREN_PAGE - 1][0] if len(rows) > CHILDREN_PAGE else None
+    children = [{"id": child, "relations": [relation]} for child, relation in rows[:CHILDREN_PAGE]]
+    # One snapshot holds everything above the model and above each listed child: no query per node.
+    snapshot = load_snapshot(session, [model_id, *(c["id"] for c in children)])
+    found = model_depths(snapshot.parents, model_id)
+    links = [link for link in snapshot.parents if link.child == model_id or link.child in found]
     ancestors = sorted(
         ({"id": node, "depth": depth, "path": path, "relations": rels} for node, (depth, path, rels) in found.items()),
         key=lambda row: (row["depth"], row["id"]),
     )
-    page = answers.descendants(session, model_id, limit=CHILDREN_PAGE, after=children_after, max_depth=1,
-                               relations=None)
-    children = page.items
     drawn_children = children[:CHILDREN_SHOWN]
-    child_links = [ParentLink(c["id"], model_id, c["relations"][0] if c["relations"] else "?")
-                   for c in drawn_children]
-    snapshot = load_snapshot(session, [model_id, *(c["id"] for c in children)])
+    child_links = [ParentLink(c["id"], model_id, c["relations"][0]) for c in drawn_children]
     shown = [model_id, *found, *(c["id"] for c in children)]
     verdicts = engine.commercial_verdicts(snapshot, shown, strict=form.strict)
     labels = {
@@ -77,7 +76,7 @@ def build(session: Session, model_id: str, form: UseForm, children_after: str | 
                "placeholder": snapshot.models[node].placeholder}
         for node in shown if node in snapshot.models
     }
-    effective = engine.effective(session, model_id, strict=form.strict)
+    effective = engine.effective_from_snapshot(snapshot, strict=form.strict)
     # The model's own badge straight from the engine, as the permitted-use endpoint answers it.
     verdicts[model_id] = engine.verdict(effective, engine.use(commercial=True, strict=form.strict))["verdict"]
     result = engine.verdict(effective, form.use()) if form.submitted and form.valid else None
@@ -92,10 +91,10 @@ def build(session: Session, model_id: str, form: UseForm, children_after: str | 
         verdicts=verdicts,
         ancestors=ancestors,
         children=children,
-        children_total=page.total or 0,
-        children_next=page.next_after,
+        children_total=children_total,
+        children_next=children_next,
         children_after=children_after,
-        hidden_children=max(0, (page.total or 0) - len(drawn_children)),
+        hidden_children=max(0, children_total - len(drawn_children)),
         effective=as_dict,
         conflicts=find_conflicts(effective),
         caveats=as_dict.get("caveats", []),

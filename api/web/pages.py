@@ -9,7 +9,7 @@ from api.db import get_session
 from api.errors import Problem
 from api.store import licences as licence_store
 from api.store.common import resolve_one_licence
-from api.store.search import find_model_id, matching_licence_ids, models_under_licence, search_models
+from api.store.pages import find_model_id, matching_licence_ids, models_under_licence, search_models
 from api.store.snapshots import load_snapshot
 from api.tables import LanguageModel, Licence
 from api.web import blp, engine, error_page, licence_url, model_page, model_url

@@ -1,4 +1,6 @@
-"""Search models by id, name, organisation or licence, ranked for people (the web view's `/`).
+"""Queries of the web view: search ranked for people, direct children, models under a licence.
+
+Search matches models by id, name, organisation or licence.
 
 Relevance tiers, computed in SQL so a large catalogue is ranked and paged by the database:
 0 the exact id; 1 the organisation is the word searched for (`meta-llama` for "llama"); 2 the id,
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from api.tables import LanguageModel, Licence, LicenceAlias, ModelLicence
+from api.tables import LanguageModel, Licence, LicenceAlias, ModelLicence, ParentEdge
 
 MAX_QUERY_LENGTH = 200
 
@@ -103,3 +105,14 @@ def models_under_licence(session: Session, licence_id: str, *, limit: int, after
     if after:
         query = query.where(LanguageModel.id > after)
     return list(session.execute(query)), total
+
+
+def direct_children(session: Session, model_id: str, *, limit: int,
+                    after: str | None) -> tuple[list[tuple[str, str]], int]:
+    """One keyset page (id order) of (child id, relation) directly below the model, and how many there are."""
+    total = session.scalar(select(func.count()).where(ParentEdge.parent_id == model_id)) or 0
+    query = (select(ParentEdge.child_id, ParentEdge.relation).where(ParentEdge.parent_id == model_id)
+             .order_by(ParentEdge.child_id).limit(limit + 1))
+    if after:
+        query = query.where(ParentEdge.child_id > after)
+    return [(row.child_id, row.relation) for row in session.execute(query)], total
