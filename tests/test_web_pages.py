@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.db import get_engine
 from api.tables import LanguageModel, ModelLicence, ParentEdge
+from api.web.words import verdict_words
 from tests.helpers import PROBLEM, post_licence, post_model
 
 SRC = "https://example.org/base-licence"
@@ -263,3 +264,13 @@ def test_catalogue_model_pages_render_on_both_backends(catalogue_client):
     assert "huggyllama/llama-7b" in text
     assert "LicenseRef-scancode-llama-license-2023" in text
     assert "Forbidden" in text[text.index('id="verdict"'):]
+
+
+def test_a_conflict_is_highlighted_with_its_source(catalogue_client):
+    text = page(catalogue_client, "/models/NousResearch/Nous-Hermes-Llama2-13b")
+    attention = text[text.index('id="attention-heading"'):text.index('id="terms-heading"')]
+    assert 'class="callout conflict"' in attention
+    assert "Conflict — Commercial use:" in attention and "<code>MIT</code>" in attention
+    assert 'href="/licenses/LicenseRef-scancode-llama-2-license-2023"' in attention
+    api = catalogue_client.get("/v1/models/NousResearch/Nous-Hermes-Llama2-13b/permitted-use?commercial=true").json
+    assert f"Commercial use: {verdict_words(api['verdict'])}" in text

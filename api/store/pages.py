@@ -41,7 +41,7 @@ def _like(column, pattern: str):
 
 def matching_licence_ids(session: Session, q: str) -> list[str]:
     """Licences whose id, alias or name contains the text (case-insensitive)."""
-    needle = f"%{_escape(q.lower())}%"
+    needle = f"%{_escape(q.strip().lower()[:MAX_QUERY_LENGTH])}%"
     return list(session.scalars(
         select(Licence.id).where(or_(
             _like(func.lower(Licence.id), needle),
@@ -51,12 +51,16 @@ def matching_licence_ids(session: Session, q: str) -> list[str]:
     ))
 
 
-def search_models(session: Session, q: str, *, limit: int, offset: int) -> tuple[list[Hit], int]:
-    """One page of models matching `q`, most relevant first, and the number of matches."""
+def search_models(session: Session, q: str, *, limit: int, offset: int,
+                  licences: list[str] | None = None) -> tuple[list[Hit], int]:
+    """One page of models matching `q`, most relevant first, and the number of matches.
+
+    `licences`: the ids `matching_licence_ids(q)` gave, if the caller already asked."""
     text = q.strip().lower()[:MAX_QUERY_LENGTH]
     word = _escape(text)
     model_id = func.lower(LanguageModel.id)
-    licences = matching_licence_ids(session, text)
+    if licences is None:
+        licences = matching_licence_ids(session, text)
     mentions = [
         _like(model_id, f"%{word}%"),
         _like(func.lower(LanguageModel.name), f"%{word}%"),

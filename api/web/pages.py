@@ -36,8 +36,10 @@ def index():
     page = _page_number(request.args.get("page"))
     hits, total, licences, verdicts = [], 0, [], {}
     if q:
-        hits, total = search_models(session, q, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE)
-        licences = matching_licence_ids(session, q)[:12]
+        licences = matching_licence_ids(session, q)
+        hits, total = search_models(session, q, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE,
+                                    licences=licences)
+        licences = licences[:12]
         if hits:
             snapshot = load_snapshot(session, [hit.id for hit in hits])
             verdicts = engine.commercial_verdicts(snapshot, [hit.id for hit in hits])
