@@ -12,7 +12,7 @@ from api.store.common import resolve_one_licence
 from api.store.pages import find_model_id, matching_licence_ids, models_under_licence, search_models
 from api.store.snapshots import load_snapshot
 from api.tables import LanguageModel, Licence
-from api.web import blp, engine, error_page, licence_url, model_page, model_url
+from api.web import blp, engine, licence_url, model_page, model_url
 from api.web.forms import read_use_form
 
 RESULTS_PER_PAGE = 20
@@ -70,8 +70,8 @@ def model(model_id: str):
 
 @blp.get("/models/<path:anything>")
 def not_a_model(anything: str):
-    return error_page(404, f"'{anything}' is not a model id: ids are a Hugging Face repo id such as "
-                           "meta-llama/Llama-2-7b-hf, or a legacy name such as gpt2.")
+    raise Problem(404, f"'{anything}' is not a model id: ids are a Hugging Face repo id such as "
+                       "meta-llama/Llama-2-7b-hf, or a legacy name such as gpt2.", kind="not-found")
 
 
 @blp.get("/licenses/<licence_id:licence_id>")
