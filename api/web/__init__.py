@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, render_template, request
+from markupsafe import Markup
 
 from api.errors import Problem, problem_response
 from api.web import words
@@ -50,6 +51,19 @@ def error_page(status: int, detail: str) -> Response:
 def verdict_badge_data(verdict: str) -> dict[str, str]:
     return {"css": verdict.replace("_", "-"), "word": words.verdict_words(verdict),
             "symbol": words.verdict_symbol(verdict)}
+
+
+@blp.app_template_global()
+def badge(verdict: str, prefix: str = "") -> Markup:
+    """A verdict badge: colour, a symbol and a word (built in Python: drawn up to a hundred times a page)."""
+    data = verdict_badge_data(verdict)
+    return Markup('<span class="badge verdict-{}"><span aria-hidden="true">{}</span> {}{}</span>').format(
+        data["css"], data["symbol"], prefix, data["word"])
+
+
+@blp.app_template_global()
+def model_link(model_id: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(model_url(model_id), model_id)
 
 
 @blp.errorhandler(Problem)

@@ -2,9 +2,11 @@
 
 The engine's `training_data` option (DESIGN §2: an unknown training-data licence is a caveat by
 default, `strict` makes it unknown again) is being added on main. Until it lands, this module passes
-`training_data="strict"` to `answers.effective`, `effective_terms` and `Use` only where their
-signatures accept it; before that merge the engine's own behaviour is already the strict one, so
-the checkbox changes nothing yet. Nothing else in the web view knows about the option.
+`training_data="strict"` to `effective_terms` and to `Use` only where they accept it (the model page
+computes the effective terms from the snapshot it already loaded, so it calls `effective_terms`, not
+`answers.effective`, which would load the same snapshot again); before that merge the engine's own
+behaviour is already the strict one, so the checkbox changes nothing yet. Nothing else in the web
+view knows about the option.
 """
 
 from __future__ import annotations
@@ -13,12 +15,9 @@ import dataclasses
 import inspect
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from api.domain.lineage import Lineage, ModelNode, ParentLink, TrainingLink
 from api.domain.terms import EffectiveTerms, effective_terms
 from api.domain.verdicts import VERDICTS, Use, evaluate
-from api.store import answers
 
 STRICT = "strict"
 
@@ -33,12 +32,7 @@ def _strict_option(function, strict: bool) -> dict[str, Any]:
 
 def training_data_option_supported() -> bool:
     """True once the engine takes `training_data` (then the strict checkbox changes answers)."""
-    return _accepts(answers.effective, "training_data")
-
-
-def effective(session: Session, model_id: str, *, strict: bool = False) -> EffectiveTerms:
-    """The model's effective terms through the store (404 problem when the model does not exist)."""
-    return answers.effective(session, model_id, **_strict_option(answers.effective, strict))
+    return _accepts(effective_terms, "training_data") or "training_data" in {f.name for f in dataclasses.fields(Use)}
 
 
 def effective_from_snapshot(snapshot: Lineage, *, strict: bool = False) -> EffectiveTerms:
