@@ -59,8 +59,8 @@ def commercial_verdicts(snapshot: Lineage, model_ids: list[str], *, strict: bool
     Asking the engine once per model costs O(models × ancestors) licence groups: 2,700 for a chain of
     50. A verdict is the most severe of its groups' verdicts (the engine picks an OR branch per group
     and ranks the kinds of finding), and a group's verdict does not depend on which model is asked
-    (only its provenance path does); so each group is judged once, by the engine, and each model takes
-    the worst over the groups its walk reaches. tests/test_web_engine.py checks this against the
+    (only its provenance path does); so each kind of group is judged once, by the engine, and each
+    model takes the worst over the groups its walk reaches. tests/test_web_engine.py checks this against the
     engine model by model on the whole catalogue.
     """
     asked = use(commercial=True, strict=strict)
@@ -101,16 +101,26 @@ def _group_verdicts(snapshot: Lineage, asked: Use, option: dict[str, Any]) -> di
             judged[(group.role, group.carrier_kind, group.carrier)] = by_content[content]
 
     models = {**snapshot.models, PROBE: ModelNode(PROBE, None)}
-    # Every model as an ancestor: a probe whose parents are all of them.
-    probe_parents = [ParentLink(PROBE, model_id, "finetune") for model_id in snapshot.models]
-    judge(Lineage(PROBE, models, snapshot.parents + probe_parents, {}, [], snapshot.licences), False)
+    # A model's own group and its group as an ancestor are built from its licence expression and
+    # placeholder flag alone: judge one model of each kind and give its verdicts to the others.
+    representative: dict[tuple, str] = {}
+    for model_id in sorted(snapshot.models):
+        node = snapshot.models[model_id]
+        representative.setdefault((node.license, node.placeholder), model_id)
+    # Each as an ancestor: a probe whose parents they are.
+    probe_parents = [ParentLink(PROBE, model_id, "finetune") for model_id in representative.values()]
+    judge(Lineage(PROBE, models, probe_parents, {}, [], snapshot.licences), False)
+    # Each under its own declared licence.
+    for model_id in representative.values():
+        judge(Lineage(model_id, snapshot.models, [], {}, [], snapshot.licences), False)
+    for model_id, node in snapshot.models.items():
+        stand_in = representative[(node.license, node.placeholder)]
+        for role in ("declared", "ancestor"):
+            judged[(role, "model", model_id)] = judged[(role, "model", stand_in)]
     # Every dataset as training data, and every model reached through one as a generator.
     probe_data = [TrainingLink(PROBE, dataset_id, "finetuning") for dataset_id in snapshot.datasets]
     judge(Lineage(PROBE, models, snapshot.parents, snapshot.datasets, snapshot.training + probe_data,
                   snapshot.licences), True)
-    # Every model under its own declared licence.
-    for model_id in snapshot.models:
-        judge(Lineage(model_id, snapshot.models, [], {}, [], snapshot.licences), False)
     return judged
 
 
