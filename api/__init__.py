@@ -35,5 +35,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     api.spec.components.schema("ImportRequest", schema=ImportRequestSchema)
     cli.register(app)
+    from api import web
+
+    web.init_app(app)
     bootstrap.prepare_embedded_database(app)
     return app

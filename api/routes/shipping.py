@@ -62,4 +62,5 @@ class SpdxDocument(MethodView):
         licence relationships; hasConcludedLicense is the model's effective licence expression."""
         from api.spdx3 import MEDIA_TYPE, spdx_json
 
-        return Response(spdx_json(answers.snapshot(get_session(), model_id), model_id), content_type=MEDIA_TYPE)
+        snapshot = answers.snapshot(get_session(), model_id)
+        return Response(spdx_json(snapshot, snapshot.root), content_type=MEDIA_TYPE)
