@@ -6,7 +6,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN = $(VENV)/bin
 
-.PHONY: run test venv clean
+.PHONY: run test venv clean screenshot
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,17 @@ $(BIN)/.installed: requirements.txt
 venv: $(BIN)/.installed
 
 run: venv
+	@echo "Pedigree on http://127.0.0.1:$(PORT)/  (web view: search, model pages, licences)"
+	@echo "  API docs: http://127.0.0.1:$(PORT)/docs   OpenAPI: http://127.0.0.1:$(PORT)/openapi.json"
+	@echo "  Reads are open; writes need a token: $(BIN)/flask --app wsgi tokens create NAME --scope write"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate docs/model-page.png (the README's screenshot) with Debian's headless Chromium.
+screenshot: venv
+	$(BIN)/python tools/screenshot.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*

@@ -1,5 +1,24 @@
-"""gunicorn settings read from the project folder (gunicorn loads ./gunicorn.conf.py by itself)."""
+"""gunicorn settings read from the project folder (gunicorn loads ./gunicorn.conf.py by itself).
 
-# Let the app judge request-line length: it answers an over-long URL with a 414 problem+json,
-# where gunicorn would answer with an HTML page.
+The app answers every limit it can with problem+json, so gunicorn's own limits are set above the app's:
+the app sees a long URL (414), many or long headers (431) and a large body (413) first. What gunicorn
+still refuses itself (a request line or header it cannot parse as HTTP at all, a header block beyond the
+limits below) it answers with its own plain 400; nothing else from the service is HTML.
+"""
+
+import os
+
+# Let the app judge request-line length: it answers an over-long URL with a 414 problem+json.
 limit_request_line = 0
+# Above the app's 100 fields of 8190 bytes (api/input_limits.py), which answers 431 problem+json.
+limit_request_fields = 1000
+limit_request_field_size = 16384
+
+# Every request ends within PEDIGREE_REQUEST_TIMEOUT (the app's watchdog answers 503); a worker whose
+# main loop is stuck for three times that is killed and replaced by the arbiter.
+_request_timeout = float(os.environ.get("PEDIGREE_REQUEST_TIMEOUT", 10))
+timeout = int(_request_timeout * 3) + 5
+graceful_timeout = int(_request_timeout) + 5
+# Recycle workers now and then (threads stuck in a C call that nothing could interrupt go with them).
+max_requests = 20000
+max_requests_jitter = 2000

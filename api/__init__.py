@@ -18,23 +18,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_from_environment())
     app.config.update(overrides or {})
 
-    from api import auth, bootstrap, cli, cors, db, errors, openapi
-    from api.routes import answers, compliance, datasets, health, imports, licences, models, tokens
+    from api import auth, bootstrap, bulkhead, cli, cors, db, errors, input_limits, openapi
+    from api.routes import answers, compliance, datasets, health, imports, licences, models, shipping, tokens
 
     db.init_app(app)
     errors.register(app)
     auth.init_app(app)
+    input_limits.init_app(app)
+    bulkhead.init_app(app)
     cors.init_app(app)
     api = openapi.configure(app)
     for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
-                      compliance.blp, tokens.blp):
+                      compliance.blp, tokens.blp, shipping.blp):
         api.register_blueprint(blueprint)
     from schemas.imports import ImportRequestSchema
 
     api.spec.components.schema("ImportRequest", schema=ImportRequestSchema)
     cli.register(app)
-    from api import hub
+    from api import hub, web
 
     hub.init_app(app)
+    web.init_app(app)
     bootstrap.prepare_embedded_database(app)
     return app

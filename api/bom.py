@@ -1,30 +1,55 @@
-"""CycloneDX 1.6 ML-BOM for a model: the model, its ancestors in `pedigree.ancestors`, its training data."""
+"""CycloneDX ML-BOM (1.6, or 1.7) for a model: the model, its ancestors in `pedigree.ancestors`, its training data.
+
+Each model carries a `modelCard` naming the datasets it was trained on; every component its declared
+licence (acknowledgement `declared`); the model asked about also its concluded licence (its own AND
+everything it inherits): as a second licence with acknowledgement `concluded` in 1.7, which allows
+several expressions, and as the property `pedigree:concluded-licence` in 1.6, which allows one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
+from typing import Any
 
 from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType, Pedigree
-from cyclonedx.model.license import LicenseExpression
-from cyclonedx.output.json import JsonV1Dot6
+from cyclonedx.model import Property
+from cyclonedx.model.license import LicenseAcknowledgement, LicenseExpression
+from cyclonedx.output.json import JsonV1Dot6, JsonV1Dot7
 from packageurl import PackageURL
 
+from api.domain.concluded import concluded_expression
 from api.domain.lineage import Lineage
+from api.domain.terms import effective_terms
+from api.version import TOOL_NAME, TOOL_URI, VERSION
 
+SPEC_VERSIONS = {"1.6": JsonV1Dot6, "1.7": JsonV1Dot7}
+DEFAULT_SPEC_VERSION = "1.6"
 MEDIA_TYPE = "application/vnd.cyclonedx+json; version=1.6"
+CONCLUDED_PROPERTY = "pedigree:concluded-licence"
+
+
+def media_type(spec_version: str) -> str:
+    return f"application/vnd.cyclonedx+json; version={spec_version}"
 
 
 def _purl(record_id: str, kind: str) -> PackageURL:
+    """`pkg:huggingface/org/name` for a model, `pkg:huggingface/datasets/org/name` for a dataset (the Hub's URL form).
+
+    The purl spec puts the Hub commit in the version; Pedigree does not record commits, so there is none.
+    """
     namespace, _, name = record_id.rpartition("/")
-    qualifiers = {"type": "dataset"} if kind == "dataset" else {}
-    return PackageURL(type="huggingface", namespace=namespace or None, name=name, qualifiers=qualifiers)
+    if kind == "dataset":
+        namespace = "datasets/" + namespace if namespace else "datasets"
+    return PackageURL(type="huggingface", namespace=namespace or None, name=name)
 
 
 def _licences(expression: str | None) -> list[LicenseExpression]:
-    return [LicenseExpression(expression)] if expression else []
+    return [LicenseExpression(expression, acknowledgement=LicenseAcknowledgement.DECLARED)] if expression else []
 
 
 def build_bom(lineage: Lineage, model_id: str) -> Bom:
@@ -54,7 +79,13 @@ def build_bom(lineage: Lineage, model_id: str) -> Bom:
         return component
 
     bom = Bom()
+    bom.metadata.tools.components.add(Component(
+        type=ComponentType.APPLICATION, name=TOOL_NAME, version=VERSION,
+        external_references=[ExternalReference(type=ExternalReferenceType.WEBSITE, url=XsUri(TOOL_URI))]))
     bom.metadata.component = model_component(model_id, ())
+    concluded = concluded_expression(effective_terms(dataclasses.replace(lineage, root=model_id)))
+    if concluded:
+        bom.metadata.component.properties.add(Property(name=CONCLUDED_PROPERTY, value=concluded))
     ancestry = {model_id}
     stack = [model_id]
     while stack:
@@ -79,5 +110,29 @@ def build_bom(lineage: Lineage, model_id: str) -> Bom:
     return bom
 
 
-def bom_json(lineage: Lineage, model_id: str) -> str:
-    return JsonV1Dot6(build_bom(lineage, model_id)).output_as_string(indent=2)
+def _model_cards(component: dict[str, Any], training: dict[str, list[str]]) -> None:
+    """Give each model component (and each ancestor, recursively) a modelCard naming its training datasets."""
+    datasets = training.get(component["name"], [])
+    if datasets:
+        component["modelCard"] = {"modelParameters": {
+            "datasets": [{"ref": f"dataset:{dataset}"} for dataset in datasets]}}
+    for ancestor in component.get("pedigree", {}).get("ancestors", []):
+        _model_cards(ancestor, training)
+
+
+def bom_json(lineage: Lineage, model_id: str, spec_version: str = DEFAULT_SPEC_VERSION) -> str:
+    """The BOM as CycloneDX JSON of `spec_version` (1.6 or 1.7)."""
+    document = json.loads(SPEC_VERSIONS[spec_version](build_bom(lineage, model_id)).output_as_string())
+    training: dict[str, list[str]] = {}
+    for link in sorted(lineage.training, key=lambda t: (t.model, t.dataset)):
+        if link.dataset not in training.setdefault(link.model, []):
+            training[link.model].append(link.dataset)
+    root = document["metadata"]["component"]
+    _model_cards(root, training)
+    concluded = next((p["value"] for p in root.get("properties", []) if p["name"] == CONCLUDED_PROPERTY), None)
+    if spec_version != "1.6" and concluded:
+        root.setdefault("licenses", []).append({"expression": concluded, "acknowledgement": "concluded"})
+        root["properties"] = [p for p in root["properties"] if p["name"] != CONCLUDED_PROPERTY]
+        if not root["properties"]:
+            del root["properties"]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

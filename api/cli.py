@@ -90,14 +90,18 @@ def tokens_list() -> None:
 
 @tokens_cli.command("revoke")
 @click.argument("name_or_id")
-def tokens_revoke(name_or_id: str) -> None:
-    """Revoke a token by name or id."""
+@click.option("--id", "by_id", is_flag=True, help="The argument is the token's numeric id, not its name.")
+def tokens_revoke(name_or_id: str, by_id: bool) -> None:
+    """Revoke a token by name (or by id with --id)."""
     from api.errors import Problem
     from api.store import tokens
 
     with Session(get_engine()) as session:
         try:
-            token = tokens.revoke_token(session, name_or_id)
+            if by_id and not (name_or_id.isascii() and name_or_id.isdigit()):
+                raise click.BadParameter("an id is ASCII digits", param_hint="NAME_OR_ID")
+            token = (tokens.revoke_token_by_id(session, int(name_or_id)) if by_id
+                     else tokens.revoke_token(session, name_or_id))
         except Problem as problem:
             raise click.ClickException(problem.detail) from None
         session.commit()
@@ -167,7 +171,26 @@ def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
         raise SystemExit(1)
 
 
+conflicts_cli = AppGroup("conflicts", help="The conflicts table behind GET /v1/conflicts.")
+
+
+@conflicts_cli.command("rebuild")
+def conflicts_rebuild() -> None:
+    """Recompute every model's conflicts (writes keep the table current; run this when the rules change)."""
+    from sqlalchemy import func, select
+
+    from api.store import conflict_index
+    from api.tables import ModelConflict
+
+    with Session(get_engine()) as session:
+        conflict_index.rebuild_all(session)
+        session.commit()
+        count = session.scalar(select(func.count()).select_from(ModelConflict))
+    click.echo(f"{count} models with conflicts")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(conflicts_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(import_cards_command)

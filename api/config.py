@@ -25,6 +25,7 @@ def _bool(name: str, default: bool) -> bool:
 def config_from_environment() -> dict:
     """Build the app configuration from the process environment."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    request_timeout = float(os.environ.get("PEDIGREE_REQUEST_TIMEOUT", 10))
     return {
         "DATABASE_URL": normalise_database_url(url),
         # PostgreSQL schema to use (search_path); default: the server's default (public).
@@ -39,5 +40,14 @@ def config_from_environment() -> dict:
         "PAGE_LIMIT_DEFAULT": 50,
         "PAGE_LIMIT_MAX": 500,
         "DB_CONNECT_TIMEOUT": int(os.environ.get("PEDIGREE_DB_CONNECT_TIMEOUT", 5)),
-        "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_STATEMENT_TIMEOUT_MS", 15000)),
+        # Every request ends within this many seconds (503 problem+json with Retry-After after it).
+        "REQUEST_TIMEOUT": request_timeout,
+        # One statement may run this long (default: 80% of the request deadline).
+        "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_STATEMENT_TIMEOUT_MS", int(request_timeout * 800))),
+        # Expensive reads (graph walks, terms, batch checks, search) running at once per host; others queue.
+        "HEAVY_CONCURRENCY": int(os.environ.get("PEDIGREE_HEAVY_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))),
+        "HEAVY_SLOT_DIR": os.environ.get("PEDIGREE_HEAVY_SLOT_DIR") or None,
+        "HEAVY_QUEUE_SECONDS": float(os.environ.get("PEDIGREE_HEAVY_QUEUE_SECONDS", 5)),
+        # A writer waits this long for the write lock, then answers 503 "busy, retry".
+        "DB_LOCK_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_LOCK_TIMEOUT_MS", 5000)),
     }

@@ -6,24 +6,29 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import postgres_guard, sqlite_timeouts
+from api.watchdog import watchdog
+
 
 def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,
-                schema: str | None = None) -> Engine:
-    """An engine with the settings each back end needs to behave under concurrency."""
+                schema: str | None = None, lock_timeout_ms: int = 5000) -> Engine:
+    """An engine with the settings each back end needs to behave under concurrency and faults."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        def _sqlite_pragmas(dbapi_connection, record):  # pragma: no cover - exercised by every test
             # Let SQLAlchemy, not the sqlite3 module, issue BEGIN, so SAVEPOINTs work (SQLAlchemy's recipe).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            # A writer waits this long for the write lock, then fails with "database is locked" (503 busy).
+            cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            sqlite_timeouts.install(dbapi_connection, record)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # pragma: no cover - exercised by every test
@@ -32,28 +37,40 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
             mode = connection.get_execution_options().get("sqlite_begin", "")
             connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
+        sqlite_timeouts.watch_statements(engine, statement_timeout_ms)
         return engine
-    options = f"-c statement_timeout={statement_timeout_ms}"
+    options = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={lock_timeout_ms}"
     if schema:
         options += f" -c search_path={schema}"
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        pool_timeout=5,
+        pool_timeout=connect_timeout,
         connect_args={
             "connect_timeout": connect_timeout,
             "options": options,
+            # A dead peer or a partition is noticed by TCP within about connect_timeout seconds.
+            "keepalives": 1,
+            "keepalives_idle": max(1, connect_timeout),
+            "keepalives_interval": 1,
+            "keepalives_count": 3,
+            "tcp_user_timeout": connect_timeout * 1000,
         },
     )
+    postgres_guard.install(engine)
+    return engine
 
 
 def init_app(app: Flask) -> None:
+    from api.store import conflict_index
+
+    conflict_index.install()
     engine = make_engine(
         app.config["DATABASE_URL"],
         connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
         statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"],
+        lock_timeout_ms=app.config["DB_LOCK_TIMEOUT_MS"],
         schema=app.config.get("DATABASE_SCHEMA"),
     )
     app.extensions["pedigree.engine"] = engine
@@ -61,6 +78,16 @@ def init_app(app: Flask) -> None:
     writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
     app.extensions["pedigree.writer_sessionmaker"] = sessionmaker(writer, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+    app.before_request(_start_deadline)
+    app.teardown_request(_end_deadline)
+
+
+def _start_deadline() -> None:
+    watchdog.begin(current_app.config["REQUEST_TIMEOUT"])
+
+
+def _end_deadline(_exc: BaseException | None) -> None:
+    watchdog.end()
 
 
 def get_engine(app: Flask | None = None) -> Engine:

@@ -10,7 +10,7 @@ from flask import Flask, Response, json, request
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pedigree.dev/problems/"
@@ -106,12 +106,50 @@ def handle_stale_write(error: StaleDataError) -> Response:
                             "and retry with its new ETag.", kind="precondition-failed")
 
 
-def handle_database_unavailable(error: DBAPIError) -> Response:
-    log.warning("database unavailable: %s", error.__class__.__name__)
-    response = problem_response(503, "The database is unavailable; try again shortly.",
-                                kind="database-unavailable")
-    response.headers["Retry-After"] = "5"
+def _retry_later(status_detail: str, kind: str, retry_after: int) -> Response:
+    response = problem_response(503, status_detail, kind=kind)
+    response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def handle_request_timeout(_error: Exception | None = None) -> Response:
+    """The request ran past PEDIGREE_REQUEST_TIMEOUT (the watchdog ended it)."""
+    from flask import current_app
+
+    from api.watchdog import watchdog
+
+    watchdog.answering()
+    seconds = current_app.config["REQUEST_TIMEOUT"]
+    return _retry_later(f"The request took longer than the {seconds:g} s this service allows and was stopped; "
+                        "try again, or ask for less (a smaller page, a shallower walk).", "request-timeout", 5)
+
+
+def database_error_kind(error: DBAPIError) -> str:
+    """busy (a lock wait timed out), statement-timeout, or unavailable."""
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    text = str(orig or error).lower()
+    if sqlstate == "55P03" or "database is locked" in text or "database is busy" in text:
+        return "busy"
+    if sqlstate == "57014" or text.strip() == "interrupted":
+        return "statement-timeout"
+    return "unavailable"
+
+
+def handle_database_unavailable(error: DBAPIError) -> Response:
+    from api.watchdog import watchdog
+
+    if watchdog.fired():  # the deadline shut the request's connection: say so, not "unavailable"
+        return handle_request_timeout()
+    kind = database_error_kind(error) if isinstance(error, DBAPIError) else "unavailable"
+    log.warning("database %s: %s", kind, error.__class__.__name__)
+    if kind == "busy":
+        return _retry_later("The database is busy with another write (the wait for its lock timed out); "
+                            "nothing was written. Retry shortly.", "database-busy", 1)
+    if kind == "statement-timeout":
+        return _retry_later("A database query took longer than the statement timeout and was cancelled; "
+                            "nothing was written. Retry, or ask for less.", "statement-timeout", 5)
+    return _retry_later("The database is unavailable; try again shortly.", "database-unavailable", 5)
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:
@@ -130,7 +168,14 @@ def handle_unstorable(error: StatementError) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
-    if isinstance(error, HTTPException):
+    from api.watchdog import RequestTimeout
+
+    original = getattr(error, "original_exception", None)
+    if isinstance(error, RequestTimeout) or isinstance(original, RequestTimeout):
+        return handle_request_timeout()
+    if isinstance(original, DBAPIError):  # raised outside the view (a teardown, a hook)
+        return handle_database_unavailable(original)
+    if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return handle_http_exception(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return problem_response(500, "The service failed to handle this request.", kind="internal-error")
@@ -145,3 +190,4 @@ def register(app: Flask) -> None:
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(StatementError, handle_unstorable)
     app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(InternalServerError, handle_unexpected)

@@ -30,6 +30,8 @@ for the following page.
 
 **Errors** are RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail`, and
 `errors` (field → messages) on 422.
+
+**For people:** the [web view](/) searches models and draws each one's lineage, coloured by verdict.
 """
 
 

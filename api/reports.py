@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
-TOOL_URI = "https://github.com/pedigree/pedigree"
+from api.version import TOOL_URI, VERSION
+
+SRCROOT = "%SRCROOT%"
+FINGERPRINT = "pedigreeFinding/v1"
 RULES = {
     "licence-policy": "A licence the model is subject to is denied or not allowed by the policy.",
     "use-forbidden": "The intended use is forbidden by a licence in the model's lineage.",
@@ -55,16 +59,20 @@ def as_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
-def junit(report: dict[str, Any]) -> str:
+def junit(report: dict[str, Any], seconds: float = 0.0) -> str:
+    """JUnit XML; `seconds` is the time the whole check took (per model it is not measured: each case has 0)."""
+    elapsed = f"{seconds:.3f}"
     suite = ET.Element("testsuite", {
         "name": "pedigree licence check" + (f" ({report['policy']})" if report.get("policy") else ""),
         "tests": str(report["summary"]["models"]),
         "failures": str(report["summary"]["failed"]),
         "errors": "0",
         "skipped": "0",
+        "time": elapsed,
     })
     for model in report["models"]:
-        case = ET.SubElement(suite, "testcase", {"classname": "pedigree.models", "name": model["model"]})
+        case = ET.SubElement(suite, "testcase", {"classname": "pedigree.models", "name": model["model"],
+                                                 "time": "0.000"})
         errors = [f for f in model["findings"] if f["severity"] == "error"]
         if errors:
             failure = ET.SubElement(case, "failure", {
@@ -76,12 +84,20 @@ def junit(report: dict[str, Any]) -> str:
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(
                 f"{f['severity']}: {f['rule']}: {f['message']}" for f in others)
-    testsuites = ET.Element("testsuites", {"name": "pedigree"})
+    testsuites = ET.Element("testsuites", {"name": "pedigree", "tests": str(report["summary"]["models"]),
+                                           "failures": str(report["summary"]["failed"]), "time": elapsed})
     testsuites.append(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(testsuites, encoding="unicode") + "\n"
 
 
+def fingerprint(model: str, finding: dict[str, Any]) -> str:
+    """The same finding on the same model hashes the same in every run (no time, no order, no path in it)."""
+    parts = [finding["rule"], model, finding.get("term") or "", finding.get("licence") or "", finding["message"]]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 def sarif(report: dict[str, Any], manifest: str | None = None, lines: dict[str, int] | None = None) -> str:
+    """SARIF 2.1.0; `manifest` is the manifest's path relative to the repository root (%SRCROOT%)."""
     used_rules = sorted({f["rule"] for m in report["models"] for f in m["findings"]})
     results = []
     for model in report["models"]:
@@ -91,6 +107,7 @@ def sarif(report: dict[str, Any], manifest: str | None = None, lines: dict[str, 
                 "ruleIndex": used_rules.index(finding["rule"]),
                 "level": _SARIF_LEVEL[finding["severity"]],
                 "message": {"text": f"{model['model']}: {finding['message']}"},
+                "partialFingerprints": {FINGERPRINT: fingerprint(model["model"], finding)},
                 "properties": {"model": model["model"], "fix": finding["fix"],
                                **({"term": finding["term"]} if finding.get("term") else {}),
                                **({"licence": finding["licence"]} if finding.get("licence") else {})},
@@ -102,7 +119,7 @@ def sarif(report: dict[str, Any], manifest: str | None = None, lines: dict[str, 
                                            f"expires {finding['waived_by']['expires']})"}]
             if manifest:
                 result["locations"] = [{"physicalLocation": {
-                    "artifactLocation": {"uri": manifest},
+                    "artifactLocation": {"uri": manifest, "uriBaseId": SRCROOT},
                     "region": {"startLine": (lines or {}).get(model["model"], 1)},
                 }}]
             results.append(result)
@@ -112,6 +129,8 @@ def sarif(report: dict[str, Any], manifest: str | None = None, lines: dict[str, 
         "runs": [{
             "tool": {"driver": {
                 "name": "Pedigree",
+                "version": VERSION,
+                "semanticVersion": VERSION,
                 "informationUri": TOOL_URI,
                 "rules": [{"id": rule, "shortDescription": {"text": RULES.get(rule, rule)},
                            "help": {"text": RULES.get(rule, rule)}} for rule in used_rules],
@@ -138,6 +157,13 @@ def markdown(report: dict[str, Any]) -> str:
             if finding["severity"] in ("error", "warning"):
                 lines.append(f"- **{finding['severity']}** `{finding['rule']}`: {finding['message']}  \n"
                              f"  _Fix:_ {finding['fix']}")
+    with_duties = [m for m in report["models"] if any(f["rule"] == "obligation" for f in m["findings"])]
+    if with_duties:
+        lines += ["", "### Obligations", "",
+                  "What each model requires when you ship or serve it (passing models included):"]
+        for model in with_duties:
+            lines += ["", f"**`{model['model']}`**", ""]
+            lines += [f"- {f['message']}" for f in model["findings"] if f["rule"] == "obligation"]
     return "\n".join(lines) + "\n"
 
 

@@ -318,3 +318,26 @@ class AuditEvent(Base):
     resource_id: Mapped[str] = mapped_column(identifier(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ModelConflict(Base):
+    """A model whose declared licence is looser than what it inherits, kept current on every write."""
+
+    __tablename__ = "model_conflicts"
+
+    model_id: Mapped[str] = mapped_column(
+        identifier(200), ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    declared_licence: Mapped[str | None] = mapped_column(String(1000))
+    conflicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class ModelConflictLicence(Base):
+    """A licence a stored conflict names (declared or inherited), for `GET /v1/conflicts?license=`."""
+
+    __tablename__ = "model_conflict_licences"
+
+    model_id: Mapped[str] = mapped_column(
+        identifier(200), ForeignKey("model_conflicts.model_id", ondelete="CASCADE"), primary_key=True
+    )
+    licence_id: Mapped[str] = mapped_column(identifier(128), primary_key=True, index=True)

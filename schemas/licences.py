@@ -23,6 +23,10 @@ from schemas.common import (
 )
 
 
+# A count term is capped as the `monthly_active_users` use parameter is (schemas/answers.py).
+MAX_COUNT = 10**12
+
+
 def check_term_value(term: str, value) -> str | None:
     """Why `value` is not allowed for `term`, or None when it is."""
     if value == UNKNOWN:
@@ -36,6 +40,8 @@ def check_term_value(term: str, value) -> str | None:
     elif term in COUNT_TERMS:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             return "must be a non-negative integer, null (no cap) or unknown"
+        if value is not None and value > MAX_COUNT:
+            return f"must be at most {MAX_COUNT:,} (the largest monthly_active_users a use may ask about)"
     elif term in LIST_TERMS:
         if not (isinstance(value, list) and all(isinstance(v, str) and 0 < len(v) <= 500 for v in value)
                 and len(value) <= 50):
@@ -61,7 +67,7 @@ def _value_json_schema(term: str) -> dict:
     if term in BOOLEAN_TERMS or term == "binds_derivatives":
         return {"oneOf": [{"type": "boolean"}, _UNKNOWN_JSON]}
     if term in COUNT_TERMS:
-        return {"oneOf": [{"type": "integer", "minimum": 0}, _UNKNOWN_JSON], "nullable": True}
+        return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT}, _UNKNOWN_JSON], "nullable": True}
     return {"oneOf": [{"type": "array", "maxItems": 50,
                        "items": {"type": "string", "minLength": 1, "maxLength": 500}}, _UNKNOWN_JSON]}
 

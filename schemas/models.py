@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.domain.limits import MAX_DATASETS, MAX_PARENTS
 from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
 from schemas.common import (
     PARTIAL_DATE_PATTERN,
@@ -98,8 +99,8 @@ class LanguageModelSchema(Schema):
                           load_default=dict, validate=validate.Length(max=50),
                           metadata={"description": "Field name → URL the fact was read from.",
                                     "example": {"license": "https://huggingface.co/meta-llama/Llama-2-7b-hf"}})
-    parents = fields.List(fields.Nested(ParentRefSchema), load_default=list, validate=validate.Length(max=100))
-    datasets = fields.List(fields.Nested(TrainingRefSchema), load_default=list, validate=validate.Length(max=500))
+    parents = fields.List(fields.Nested(ParentRefSchema), load_default=list, validate=validate.Length(max=MAX_PARENTS))
+    datasets = fields.List(fields.Nested(TrainingRefSchema), load_default=list, validate=validate.Length(max=MAX_DATASETS))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     provenance = fields.Function(hub_provenance, dump_only=True, metadata={

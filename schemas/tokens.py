@@ -15,6 +15,11 @@ class TokenCreateSchema(Schema):
                          validate=validate.Length(1, 3), metadata={"example": ["write"]})
 
 
+class TokenRevokeArgsSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 100),
+                         metadata={"description": "The name of the token to revoke.", "example": "ci-bot"})
+
+
 class TokenSchema(Schema):
     id = fields.Integer()
     name = fields.String()

@@ -45,6 +45,10 @@ def snapshot(client) -> dict:
     """Everything the API can list, to compare before and after a failed write."""
     out = {}
     for kind in ("licences", "models", "datasets"):
-        body = client.get(f"/v1/{kind}?limit=500").json
-        out[kind] = body["data"]
+        out[kind] = []
+        url = f"/v1/{kind}?limit=500"
+        while url:
+            body = client.get(url).json
+            out[kind] += body["data"]
+            url = body["pagination"]["next"]
     return out

@@ -85,3 +85,32 @@ def test_every_catalogue_model_is_served_with_its_licence_parents_and_datasets_s
         assert all(p["source"] for p in body["parents"]), record["id"]
         assert {d["id"] for d in body["datasets"]} == {d["id"] for d in record.get("datasets", [])}, record["id"]
         assert all(d["source"] for d in body["datasets"]), record["id"]
+
+
+def test_every_model_has_a_licence_a_rights_holder_and_no_placeholder():
+    assert len(CATALOGUE["models"]) >= 600
+    for model in CATALOGUE["models"]:
+        assert model.get("license"), model["id"]
+        assert model.get("sources", {}).get("license"), model["id"]
+        assert not model.get("placeholder"), model["id"]
+        assert model.get("rights_holder"), model["id"]
+    for dataset in CATALOGUE["datasets"]:
+        assert not dataset.get("placeholder"), dataset["id"]
+
+
+def test_ids_and_former_ids_are_one_case_insensitive_namespace():
+    owners: dict[str, str] = {}
+    for model in CATALOGUE["models"]:
+        for name in [model["id"], *model.get("aliases", [])]:
+            assert name.lower() not in owners, (name, owners.get(name.lower()), model["id"])
+            owners[name.lower()] = model["id"]
+
+
+def test_renamed_repos_answer_under_their_former_ids_and_any_case(catalogue_client):
+    for former, current in (("gpt2", "openai-community/gpt2"),
+                            ("meta-llama/Meta-Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"),
+                            ("qwen/qwen2.5-7b-instruct", "Qwen/Qwen2.5-7B-Instruct")):
+        assert catalogue_client.get(f"/v1/models/{former}").json["id"] == current, former
+    for model in CATALOGUE["models"]:
+        for alias in model.get("aliases", []):
+            assert catalogue_client.get(f"/v1/models/{alias}").json["id"] == model["id"], alias

@@ -112,7 +112,8 @@ def test_whole_batch_lineage_in_one_recursive_query(catalogue_client):
     recursive = [s for s in statements if "RECURSIVE" in s.upper()]
     # One walk up the parent edges for the whole batch, and one more for the generators of training data.
     assert 1 <= len(recursive) <= 2, len(recursive)
-    assert len(statements) <= 12, statements
+    # Plus two to resolve the ids as asked (any case, former ids) to current ids.
+    assert len(statements) <= 14, statements
 
 
 def test_batch_limits_and_bad_policies(catalogue_client):

@@ -103,7 +103,10 @@ def test_eight_writers_lose_nothing(database):
     base_models = ["org/counter"] + [f"org/base{i}" for i in range(5)]
     for model_id in base_models:
         assert seed.post("/v1/models", json={"id": model_id, "parameters": 0}, headers=auth).status_code == 201
-    env = {"DATABASE_URL": database.url, "PEDIGREE_AUTO_INIT": "false"}
+    env = {"DATABASE_URL": database.url, "PEDIGREE_AUTO_INIT": "false",
+           # Correctness under contention, not latency: on a loaded machine eight writers may queue for
+           # longer than the default lock wait (whose 503 "busy, retry" tests/test_bounded_work.py covers).
+           "PEDIGREE_DB_LOCK_TIMEOUT_MS": "30000", "PEDIGREE_REQUEST_TIMEOUT": "60"}
     if database.schema:
         env["PEDIGREE_DB_SCHEMA"] = database.schema
     with Gunicorn(env, workers=2, threads=4) as server:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
@@ -37,6 +38,13 @@ def licence_names(text: str) -> list[str]:
     """The licence names an expression mentions, in order of first appearance."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidExpression("a licence expression must be a non-empty string")
+    return list(_licence_names(text))
+
+
+# Parsing is the slow part of a lineage walk (the same few expressions recur on every node), and a
+# pure function of the text: remember recent answers. Errors are not cached; they are raised again.
+@lru_cache(maxsize=4096)
+def _licence_names(text: str) -> tuple[str, ...]:
     try:
         parsed = _PARSER.parse(text, strict=True)
     except ExpressionError as error:
@@ -51,7 +59,7 @@ def licence_names(text: str) -> list[str]:
         if not LICENCE_ID_RE.fullmatch(symbol.key):
             raise InvalidExpression(f"'{symbol.key}' is not a licence id (letters, digits, '.', '-', '+')")
         names.append(symbol.key)
-    return names
+    return tuple(names)
 
 
 def normalise(text: str, resolve: Callable[[Iterable[str]], dict[str, str]]) -> tuple[str, list[str]]:
@@ -83,6 +91,11 @@ def normalise(text: str, resolve: Callable[[Iterable[str]], dict[str, str]]) -> 
 def tree(text: str) -> ExpressionTree:
     """Parse a (normalised) expression into nested plain data."""
     licence_names(text)
+    return _tree(text)
+
+
+@lru_cache(maxsize=4096)
+def _tree(text: str) -> ExpressionTree:
     return _to_tree(_PARSER.parse(text, strict=True))
 
 

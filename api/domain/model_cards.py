@@ -69,6 +69,10 @@ def parse(text: str) -> ModelCard:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark else ""
         raise CardError(f"malformed YAML in front matter{where}: {getattr(error, 'problem', None) or error}") from None
+    except CardError:
+        raise
+    except (ValueError, RecursionError, MemoryError):  # an integer of thousands of digits, hostile nesting
+        raise CardError("the front matter cannot be read safely (a number too long or nesting too deep)") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

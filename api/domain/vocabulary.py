@@ -50,7 +50,7 @@ _SEGMENT = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 # Sub-resource names cannot be the name part of an `org/name` id: `/v1/models/gpt2/parents` must
 # mean the parents of gpt2, so a repo literally named `org/parents` is not addressable (refused on write).
 RESERVED_NAMES = ("parents", "datasets", "ancestors", "descendants", "lineage", "terms", "permitted-use",
-                  "conflicts", "history", "bom")
+                  "conflicts", "history", "bom", "notice", "spdx")
 _NAME = rf"(?!(?:{'|'.join(RESERVED_NAMES)})(?:/|$)){_SEGMENT}"
 REPO_ID_PATTERN = rf"{_SEGMENT}(?:/{_NAME})?"
 REPO_ID_RE = re.compile(rf"^{REPO_ID_PATTERN}$")

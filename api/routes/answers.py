@@ -10,6 +10,7 @@ from api.domain.verdicts import Use, evaluate
 from api.openapi import PedigreeBlueprint as Blueprint
 from api.routes.paging import page_body, whole_list
 from api.store import answers
+from schemas.shipping import BomArgsSchema
 from schemas.answers import (
     AncestorArgsSchema,
     AncestorListSchema,
@@ -129,12 +130,14 @@ class Conflicts(MethodView):
 
 @blp.route("/models/<repo_id:model_id>/bom")
 class BillOfMaterials(MethodView):
-    @blp.response(200, description="CycloneDX 1.6 JSON (application/vnd.cyclonedx+json; version=1.6).")
+    @blp.arguments(BomArgsSchema, location="query")
+    @blp.response(200, description="CycloneDX 1.6 or 1.7 JSON (application/vnd.cyclonedx+json; version=…).")
     @blp.doc(responses={200: {"content": {"application/vnd.cyclonedx+json": {"schema": {"type": "object"}}}}})
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, model_id):
-        """CycloneDX 1.6 ML-BOM: the model, its ancestors in `pedigree.ancestors` (recursively), its training data."""
-        from api.bom import MEDIA_TYPE, bom_json
+    def get(self, args, model_id):
+        """CycloneDX ML-BOM: the model, its ancestors in `pedigree.ancestors` (recursively), its training data."""
+        from api.bom import bom_json, media_type
 
         snapshot = answers.snapshot(get_session(), model_id)
-        return Response(bom_json(snapshot, snapshot.root), content_type=MEDIA_TYPE)
+        return Response(bom_json(snapshot, snapshot.root, args["spec_version"]),
+                        content_type=media_type(args["spec_version"]))

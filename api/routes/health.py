@@ -6,6 +6,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.db import get_engine
+from api.postgres_guard import server_of
+from api.watchdog import watchdog
 from api.errors import problem_response
 from api.openapi import PedigreeBlueprint as Blueprint
 
@@ -29,7 +31,10 @@ class Ready(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description="The database is unreachable.")
     def get(self):
-        """The database answers a query."""
+        """The database answers a query (within 2 s whatever the database does: a frozen server is probed first)."""
+        server = server_of(get_engine())
+        if server and (watchdog.database_down(server) or not watchdog.check_database(server)):
+            return problem_response(503, "The database is unreachable: its server does not answer.", kind="database-unavailable")
         try:
             with get_engine().connect() as connection:
                 connection.execute(text("SELECT 1"))

@@ -11,7 +11,11 @@ from api.db import get_session
 from api.errors import Problem
 from api.openapi import PedigreeBlueprint as Blueprint
 from api.store.imports import CardInput, import_cards
+from api.watchdog import watchdog
 from schemas.imports import MAX_CARD_BYTES, MAX_CARDS, ImportRequestSchema, ImportResponseSchema
+
+MAX_ATOMIC_CARDS = 20
+DEADLINE_MARGIN = 2.0  # stop starting cards this long before the request deadline, to answer in time
 
 blp = Blueprint("imports", __name__, url_prefix="/v1/import", description="Bring models in from their model cards.")
 
@@ -96,9 +100,15 @@ class ModelCards(MethodView):
         cannot be read is reported with its reason; the others still import unless `atomic` is true.
         """
         cards, atomic = _cards_from_request()
+        if atomic and len(cards) > MAX_ATOMIC_CARDS:
+            raise Problem(422, f"An atomic import holds the write lock throughout: at most {MAX_ATOMIC_CARDS} cards "
+                          "(send more without 'atomic'; they are committed in short batches).",
+                          kind="validation-error", errors={"cards": [f"Longer than {MAX_ATOMIC_CARDS} with atomic."]})
+        deadline = watchdog.deadline()
         session = get_session()
         try:
-            results, failed = import_cards(session, cards, atomic=atomic)
+            results, failed = import_cards(session, cards, atomic=atomic,
+                                           deadline=deadline - DEADLINE_MARGIN if deadline and not atomic else None)
             if atomic and failed:
                 session.rollback()
             else:

@@ -3,11 +3,12 @@
 from flask.views import MethodView
 
 from api.db import get_session
+from api.errors import Problem
 from api.openapi import PedigreeBlueprint as Blueprint
 from api.routes.paging import whole_list
 from api.store import tokens as store
 from api.store.common import transaction
-from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenPageSchema, TokenSchema
+from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenPageSchema, TokenRevokeArgsSchema, TokenSchema
 
 blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens",
                 description="Bearer tokens with scopes read, write, admin. Every call here needs `admin`.")
@@ -35,13 +36,27 @@ class Tokens(MethodView):
         return {**store.describe(token), "token": secret}
 
 
-@blp.route("/<string:name_or_id>")
+    @blp.arguments(TokenRevokeArgsSchema, location="query")
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, args):
+        """Revoke the token with this `name`; it stops working at once. Revoked tokens stay listed."""
+        session = get_session()
+        with transaction(session):
+            token = store.revoke_token(session, args["name"])
+        return store.describe(token)
+
+
+@blp.route("/<string:token_id>")
 class TokenById(MethodView):
     @blp.response(200, TokenSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    def delete(self, name_or_id):
-        """Revoke a token (by name or id); it stops working at once. Revoked tokens stay listed."""
+    def delete(self, token_id):
+        """Revoke the token with this numeric id (ASCII digits; by name: `DELETE /v1/tokens?name=`)."""
+        if not (token_id.isascii() and token_id.isdigit() and len(token_id) <= 18):
+            raise Problem(404, f"'{token_id}' is not a token id (ASCII digits); revoke by name with "
+                          "DELETE /v1/tokens?name=…", kind="not-found")
         session = get_session()
         with transaction(session):
-            token = store.revoke_token(session, name_or_id)
+            token = store.revoke_token_by_id(session, int(token_id))
         return store.describe(token)

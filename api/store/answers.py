@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.domain import render
-from api.domain.conflicts import conflicts
 from api.domain.lineage import model_depths
 from api.domain.terms import EffectiveTerms, effective_terms
 from api.errors import not_found
+from api.store import conflict_index
 from api.store.common import Page, resolve_model_id, resolve_one_licence
 from api.store.lineage import ancestor_links, descendant_links, descendants_page
 from api.store.snapshots import load_snapshot
-from api.tables import LanguageModel, ParentEdge, TrainingEdge
+from api.tables import LanguageModel
 
 
 def _require_model(session: Session, model_id: str) -> str:
@@ -98,37 +97,13 @@ def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relati
 
 def conflicts_page(session: Session, *, limit: int, after: str | None, license: str | None,
                    organisation: str | None, base_model: str | None = None) -> Page:
-    """Models whose declared licence is looser than what they inherit, in id order."""
-    candidates = select(LanguageModel.id).where(
-        or_(exists().where(ParentEdge.child_id == LanguageModel.id),
-            exists().where(TrainingEdge.model_id == LanguageModel.id))
-    )
-    if organisation:
-        candidates = candidates.where(func.lower(LanguageModel.organisation) == organisation.lower())
-    ids = sorted(session.scalars(candidates))
+    """Models whose declared licence is looser than what they inherit, in id order (read from the kept table);
+    `base_model` keeps the model and its whole family below it (a Hub-wide audit of a family)."""
+    family = None
     if base_model:
-        from api.store.lineage import family_ids
         from api.store.models import get_model
 
-        ids = sorted(set(ids) & family_ids(session, get_model(session, base_model).id))
+        family = get_model(session, base_model).id
     licence_id = resolve_one_licence(session, license) or license if license else None
-    snapshot = load_snapshot(session, ids) if ids else None
-    found = []
-    for model_id in ids:
-        effective_model = effective_terms(dataclasses.replace(snapshot, root=model_id))
-        model_conflicts = conflicts(effective_model)
-        if not model_conflicts:
-            continue
-        declared = snapshot.models[model_id].license
-        if licence_id:
-            named = {s["licence"] for c in model_conflicts for s in c["sources"]}
-            group = effective_model.declared_group()
-            named |= {i for alt in (group.licence_sets if group else []) for i in alt if i}
-            if licence_id not in named:
-                continue
-        found.append({"model": model_id, "declared_licence": declared, "conflicts": model_conflicts})
-    total = len(found)
-    if after is not None:
-        found = [row for row in found if row["model"] > after]
-    next_after = found[limit - 1]["model"] if len(found) > limit else None
-    return Page(items=found[:limit], total=total, limit=limit, next_after=next_after)
+    return conflict_index.conflicts_page(session, limit=limit, after=after, licence_id=licence_id,
+                                         organisation=organisation, family_of=family)

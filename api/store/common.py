@@ -37,7 +37,9 @@ def lock_graph(session: Session) -> None:
     edge to a model deleted meanwhile). Every write takes this transaction-scoped lock first.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GRAPH_WRITE_LOCK})
+        # Keyed by the schema too: deployments (or test schemas) sharing one database do not queue on each other.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                        {"key": GRAPH_WRITE_LOCK})
 
 
 @dataclass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api.domain import model_cards
+from api.domain.limits import model_limit_errors
 from api.domain.vocabulary import is_repo_id
 from api.errors import Problem
 from api.store import datasets as dataset_store
@@ -16,6 +18,8 @@ from api.store.common import resolve_licence_names, resolve_model_id, resolve_mo
 from api.tables import Dataset, LanguageModel
 
 HF_OTHER = "LicenseRef-HF-other"
+BATCH_SECONDS = 0.25  # a non-atomic import commits (and lets other writers in) at least this often
+SQLITE_HANDOVER_SECONDS = 0.2
 
 
 @dataclass
@@ -101,6 +105,10 @@ def import_card(session: Session, item: CardInput) -> CardResult:
         raise model_cards.CardError("the card names the model itself as its base_model")
     source = item.source_url or f"https://huggingface.co/{item.id}"
     expression = _licence_expression(session, card, result)
+    over = model_limit_errors(parents=len(card.base_models), datasets=len(card.datasets), name=card.name,
+                              expression=expression)
+    if over:  # the limits the API enforces on a model, checked before any placeholder is made
+        raise model_cards.CardError("; ".join(over))
     current = resolve_model_ids(session, card.base_models)  # renamed repos and other cases name known models
     card.base_models = [current.get(base, base) for base in card.base_models]
     for base in card.base_models:
@@ -132,16 +140,37 @@ def import_card(session: Session, item: CardInput) -> CardResult:
     return result
 
 
-def import_cards(session: Session, items: list[CardInput], *, atomic: bool) -> tuple[list[CardResult], bool]:
+def _let_other_writers_in(session: Session) -> None:
+    """Commit, releasing the writer lock. PostgreSQL queues waiters on it; SQLite's waiters poll (every
+    100 ms at most), so there the importer pauses long enough for one of them to take its turn."""
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        time.sleep(SQLITE_HANDOVER_SECONDS)
+
+
+def import_cards(session: Session, items: list[CardInput], *, atomic: bool,
+                 deadline: float | None = None) -> tuple[list[CardResult], bool]:
     """Import every card; the caller commits. Returns the results and whether anything failed.
 
-    Not atomic: each card is its own savepoint, so a bad card leaves the good ones in. Atomic: the
-    first failure is reported and the caller must roll everything back.
+    Not atomic: each card is its own savepoint, so a bad card leaves the good ones in, and the work is
+    committed in batches of at most BATCH_SECONDS, so the writer lock is released between batches and
+    other writers wait at most that long. Cards not started before `deadline` (a time.monotonic()
+    value) are reported as not imported, to send again. Atomic: the first failure is reported and the
+    caller must roll everything back.
     """
     results: list[CardResult] = []
     failed = False
     seen: set[str] = set()
+    batch_started = time.monotonic()
     for item in items:
+        if deadline is not None and time.monotonic() > deadline:
+            results.append(CardResult(id=item.id, reason="not imported: the request ran out of time before "
+                                      "this card; send it again"))
+            failed = True
+            continue
+        if not atomic and time.monotonic() - batch_started > BATCH_SECONDS:
+            _let_other_writers_in(session)
+            batch_started = time.monotonic()
         if item.id in seen:
             results.append(CardResult(id=item.id, reason="the same model id appears twice in this request"))
             failed = True

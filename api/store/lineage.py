@@ -111,9 +111,9 @@ def descendants_page(session: Session, model_id: str, *, limit: int, after: str 
     return [(row.id, row.depth) for row in session.execute(page)], total or 0
 
 
-def family_ids(session: Session, base_id: str) -> set[str]:
-    """The model and every model below it (its whole family): one recursive CTE."""
+def family_select(base_id: str):
+    """Every model below `base_id`, as one recursive CTE select (for use inside another query)."""
     edge = ParentEdge.__table__
     walk = select(edge.c.child_id.label("id")).where(edge.c.parent_id == base_id).cte("down", recursive=True)
     walk = walk.union(select(edge.c.child_id).join(walk, edge.c.parent_id == walk.c.id))
-    return {base_id, *session.scalars(select(walk.c.id))}
+    return select(walk.c.id)

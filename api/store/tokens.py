@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import Problem
+from api.store import audit
 from api.tables import ApiToken, utcnow
 
 SCOPES = ("read", "write", "admin")
@@ -35,6 +36,7 @@ def create_token(session: Session, name: str, scopes: list[str]) -> tuple[ApiTok
     token = ApiToken(name=name, scopes=sorted(set(scopes), key=SCOPES.index), secret_hash=hash_secret(secret))
     session.add(token)
     session.flush()
+    audit.record(session, "create", "token", token.name, None, audit_state(token))
     return token, secret
 
 
@@ -51,17 +53,30 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def revoke_token(session: Session, name_or_id: str) -> ApiToken:
-    query = select(ApiToken).where(ApiToken.name == name_or_id)
-    if name_or_id.isdigit():
-        query = select(ApiToken).where((ApiToken.id == int(name_or_id)) | (ApiToken.name == name_or_id))
-    token = session.scalar(query)
+def revoke_token(session: Session, name: str) -> ApiToken:
+    """Revoke the token with this name (a name is never read as an id: "1" is the token named "1")."""
+    return _revoke(session, session.scalar(select(ApiToken).where(ApiToken.name == name)), f"named '{name}'")
+
+
+def revoke_token_by_id(session: Session, token_id: int) -> ApiToken:
+    return _revoke(session, session.get(ApiToken, token_id), f"with id {token_id}")
+
+
+def _revoke(session: Session, token: ApiToken | None, which: str) -> ApiToken:
     if token is None:
-        raise Problem(404, f"token '{name_or_id}' does not exist", kind="not-found")
+        raise Problem(404, f"no token {which} exists", kind="not-found")
     if token.revoked_at is None:
+        before = audit_state(token)
         token.revoked_at = utcnow()
         session.flush()
+        audit.record(session, "revoke", "token", token.name, before, audit_state(token))
     return token
+
+
+def audit_state(token: ApiToken) -> dict[str, Any]:
+    """What the audit log keeps of a token: never its secret or hash."""
+    return {"id": token.id, "name": token.name, "scopes": token.scopes,
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None}
 
 
 def describe(token: ApiToken) -> dict[str, Any]:

@@ -1,0 +1,254 @@
+"""The conflicts table, kept current on write so `GET /v1/conflicts` reads a page instead of the whole graph.
+
+Every ORM flush records what it touched (a model's licence or edges, a licence's terms, a dataset's
+licence or generator). Just before the transaction commits, the models below those changes are
+recomputed with the pure `conflicts(effective_terms(...))` and their rows replaced, in the same
+transaction: the table never disagrees with the records it was computed from.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, event, func, insert, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from api.domain.conflicts import conflicts
+from api.domain.lineage import Lineage, ParentLink, TrainingLink
+from api.domain.terms import effective_terms
+from api.store.common import Page
+from api.store.snapshots import load_snapshot
+from api.tables import (
+    Dataset,
+    DatasetLicence,
+    LanguageModel,
+    Licence,
+    ModelConflict,
+    ModelConflictLicence,
+    ModelLicence,
+    ParentEdge,
+    TrainingEdge,
+)
+
+CHUNK = 500
+_INFO_KEY = "pedigree.conflict_seeds"
+
+# Attributes whose change cannot change anyone's conflicts (everything else is assumed to matter).
+_COSMETIC = {
+    LanguageModel: {"name", "organisation", "release_date", "parameters", "source_url", "sources", "version",
+                    "created_at", "updated_at", "licence_assignments"},
+    Licence: {"name", "url", "version_date", "categories", "alias_records", "version", "created_at", "updated_at"},
+    Dataset: {"name", "source_url", "sources", "description", "version", "created_at", "updated_at"},
+}
+
+
+@dataclass
+class Seeds:
+    """What a transaction changed that conflicts depend on."""
+
+    models: set[str] = field(default_factory=set)
+    licences: set[str] = field(default_factory=set)
+    datasets: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.models or self.licences or self.datasets)
+
+
+def _matters(obj, cosmetic: set[str]) -> bool:
+    state = inspect(obj)
+    return any(attr.key not in cosmetic and attr.history.has_changes() for attr in state.attrs)
+
+
+def _collect(session: Session, _flush_context, _instances) -> None:
+    seeds: Seeds = session.info.setdefault(_INFO_KEY, Seeds())
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        changed = obj in session.new or obj in session.deleted
+        if isinstance(obj, LanguageModel) and (changed or _matters(obj, _COSMETIC[LanguageModel])):
+            seeds.models.add(obj.id)
+        elif isinstance(obj, ParentEdge):
+            seeds.models.add(obj.child_id or (obj.child.id if obj.child is not None else None))
+        elif isinstance(obj, TrainingEdge):
+            seeds.models.add(obj.model_id or (obj.model.id if obj.model is not None else None))
+        elif isinstance(obj, Licence) and (changed or _matters(obj, _COSMETIC[Licence])):
+            seeds.licences.add(obj.id)
+        elif isinstance(obj, Dataset) and (changed or _matters(obj, _COSMETIC[Dataset])):
+            seeds.datasets.add(obj.id)
+    seeds.models.discard(None)
+
+
+def _apply_before_commit(session: Session) -> None:
+    while True:
+        session.flush()
+        seeds = session.info.pop(_INFO_KEY, None)
+        if not seeds:
+            return
+        refresh(session, affected_models(session, seeds))
+
+
+def _forget(session: Session, _previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_INFO_KEY, None)
+
+
+def install() -> None:
+    """Keep the table current for every ORM session in the process (API, CLI, catalogue load)."""
+    if not event.contains(Session, "before_flush", _collect):
+        event.listen(Session, "before_flush", _collect)
+        event.listen(Session, "before_commit", _apply_before_commit)
+        event.listen(Session, "after_soft_rollback", _forget)
+
+
+def _descendants(session: Session, ids: list[str]) -> set[str]:
+    """The models and every model below them through parent edges: one recursive CTE."""
+    edge = ParentEdge.__table__
+    walk = select(edge.c.child_id.label("id")).where(edge.c.parent_id.in_(ids)).cte("down", recursive=True)
+    walk = walk.union(select(edge.c.child_id).join(walk, edge.c.parent_id == walk.c.id))
+    return set(ids) | set(session.scalars(select(walk.c.id)))
+
+
+def affected_models(session: Session, seeds: Seeds) -> set[str]:
+    """The models whose conflicts may have changed: below a changed model, licence or dataset.
+
+    Terms flow down parent edges and from a model to the data it generated to the models trained on it,
+    so the walk alternates the two until nothing new is reached.
+    """
+    start = set(seeds.models)
+    datasets = set(seeds.datasets)
+    if seeds.licences:
+        licences = sorted(seeds.licences)
+        start |= set(session.scalars(select(ModelLicence.model_id).where(ModelLicence.licence_id.in_(licences))))
+        datasets |= set(session.scalars(
+            select(DatasetLicence.dataset_id).where(DatasetLicence.licence_id.in_(licences))))
+    if datasets:
+        start |= set(session.scalars(
+            select(TrainingEdge.model_id).where(TrainingEdge.dataset_id.in_(sorted(datasets)))))
+    found: set[str] = set()
+    frontier = start
+    while frontier:
+        reached = _descendants(session, sorted(frontier)) - found
+        found |= reached
+        trained = session.scalars(
+            select(TrainingEdge.model_id).distinct()
+            .join(Dataset, Dataset.id == TrainingEdge.dataset_id)
+            .where(Dataset.generated_by.in_(sorted(reached)))
+        ) if reached else []
+        frontier = set(trained) - found
+    return found
+
+
+@dataclass
+class _Adjacency:
+    """A many-model snapshot's edges by the model they start from."""
+
+    parents: dict[str, list[ParentLink]] = field(default_factory=dict)
+    training: dict[str, list[TrainingLink]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, snapshot: Lineage) -> _Adjacency:
+        adjacency = cls()
+        for link in snapshot.parents:
+            adjacency.parents.setdefault(link.child, []).append(link)
+        for link in snapshot.training:
+            adjacency.training.setdefault(link.model, []).append(link)
+        return adjacency
+
+
+def _ancestry(snapshot: Lineage, root: str, adjacency: _Adjacency) -> Lineage:
+    """The part of a many-model snapshot above `root`, so each model costs its own ancestry only."""
+    models, datasets = {root}, set()
+    queue = deque([("model", root)])
+    while queue:
+        kind, node = queue.popleft()
+        if kind == "model":
+            targets = [("model", link.parent) for link in adjacency.parents.get(node, ())]
+            targets += [("dataset", link.dataset) for link in adjacency.training.get(node, ())]
+        else:
+            dataset = snapshot.datasets.get(node)
+            targets = [("model", dataset.generated_by)] if dataset and dataset.generated_by else []
+        for target_kind, target in targets:
+            seen = models if target_kind == "model" else datasets
+            if target not in seen:
+                seen.add(target)
+                queue.append((target_kind, target))
+    return Lineage(
+        root,
+        {m: snapshot.models[m] for m in models if m in snapshot.models},
+        [link for m in models for link in adjacency.parents.get(m, ())],
+        {d: snapshot.datasets[d] for d in datasets if d in snapshot.datasets},
+        [link for m in models for link in adjacency.training.get(m, ())],
+        snapshot.licences,
+    )
+
+
+def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
+    """The conflict row of each model that has conflicts (plain data, from one snapshot)."""
+    adjacency = _Adjacency.of(snapshot)
+    rows = []
+    for model_id in model_ids:
+        node = snapshot.models.get(model_id)
+        if node is None or not node.license:  # declaring nothing, a model cannot declare something looser
+            continue
+        effective = effective_terms(_ancestry(snapshot, model_id, adjacency))
+        found = conflicts(effective)
+        if not found:
+            continue
+        group = effective.declared_group()
+        named = {s["licence"] for c in found for s in c["sources"] if s.get("licence")}
+        named |= {i for alt in (group.licence_sets if group else []) for i in alt if i}
+        rows.append({"model_id": model_id, "declared_licence": snapshot.models[model_id].license,
+                     "conflicts": found, "licences": sorted(named)})
+    return rows
+
+
+def refresh(session: Session, model_ids: Iterable[str]) -> None:
+    """Recompute the stored conflicts of these models, in chunks of a bounded size."""
+    ids = sorted(model_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        existing = sorted(session.scalars(select(LanguageModel.id).where(LanguageModel.id.in_(chunk))))
+        rows = model_rows(load_snapshot(session, existing), existing) if existing else []
+        session.execute(delete(ModelConflictLicence).where(ModelConflictLicence.model_id.in_(chunk)))
+        session.execute(delete(ModelConflict).where(ModelConflict.model_id.in_(chunk)))
+        if rows:
+            session.execute(insert(ModelConflict), [
+                {"model_id": r["model_id"], "declared_licence": r["declared_licence"], "conflicts": r["conflicts"]}
+                for r in rows])
+            links = [{"model_id": r["model_id"], "licence_id": i} for r in rows for i in r["licences"]]
+            if links:
+                session.execute(insert(ModelConflictLicence), links)
+
+
+def rebuild_all(session: Session) -> None:
+    """Recompute every model's conflicts (after a migration, or when the conflict rules change)."""
+    candidates = select(LanguageModel.id).where(
+        LanguageModel.id.in_(select(ParentEdge.child_id)) | LanguageModel.id.in_(select(TrainingEdge.model_id)))
+    session.execute(delete(ModelConflictLicence))
+    session.execute(delete(ModelConflict))
+    refresh(session, session.scalars(candidates))
+
+
+def conflicts_page(session: Session, *, limit: int, after: str | None, licence_id: str | None,
+                   organisation: str | None, family_of: str | None = None) -> Page:
+    """One keyset page of the stored conflicts, in model id order; `family_of`: that model and all below it."""
+    statement = select(ModelConflict)
+    if family_of:
+        from api.store.lineage import family_select
+
+        statement = statement.where(or_(ModelConflict.model_id == family_of,
+                                        ModelConflict.model_id.in_(family_select(family_of))))
+    if licence_id:
+        statement = statement.where(ModelConflict.model_id.in_(
+            select(ModelConflictLicence.model_id).where(ModelConflictLicence.licence_id == licence_id)))
+    if organisation:
+        statement = statement.join(LanguageModel, LanguageModel.id == ModelConflict.model_id).where(
+            func.lower(LanguageModel.organisation) == organisation.lower())
+    total = session.scalar(select(func.count()).select_from(statement.subquery()))
+    if after is not None:
+        statement = statement.where(ModelConflict.model_id > after)
+    rows = list(session.scalars(statement.order_by(ModelConflict.model_id).limit(limit + 1)))
+    next_after = rows[limit - 1].model_id if len(rows) > limit else None
+    items = [{"model": r.model_id, "declared_licence": r.declared_licence, "conflicts": r.conflicts}
+             for r in rows[:limit]]
+    return Page(items=items, total=total, limit=limit, next_after=next_after)
