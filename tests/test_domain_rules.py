@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.domain.conflicts import conflicts
-from api.domain.lineage import DatasetNode, ModelNode, TrainingLink
+from api.domain.lineage import DatasetNode, ModelNode, TrainingLink, binding_paths
 from api.domain.terms import effective_terms
 from api.domain.verdicts import Use, evaluate
 from tests.domain_builders import STANDARD, lineage
@@ -221,3 +221,11 @@ def test_model_node_holder_defaults_to_the_hub_organisation():
     assert ModelNode("huggyllama/llama-7b", "MIT", rights_holder="Meta-Llama").holder() == "meta-llama"
     assert not ModelNode("acme/x", "MIT", placeholder=True).releases_own_licence()
     assert not ModelNode("acme/x", None).releases_own_licence()
+
+
+def test_provenance_paths_reach_every_record_the_cut_leaves_out():
+    from api.domain.lineage import provenance_paths
+
+    lin = lineage("acme/tune", LLAMA, LLAMA_EDGES)
+    assert ("model", "meta-llama/Llama-3.1-8B") in provenance_paths(lin)
+    assert ("model", "meta-llama/Llama-3.1-8B") not in binding_paths(lin)[0]

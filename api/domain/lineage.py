@@ -91,7 +91,12 @@ class Superseded:
     path: tuple[Hop, ...]
 
 
-def binding_paths(lineage: Lineage) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:
+def provenance_paths(lineage: Lineage) -> dict[tuple[str, str], list[Hop]]:
+    """Shortest path to every model and dataset above the root, whether or not its terms still bind it."""
+    return binding_paths(lineage, cut=False)[0]
+
+
+def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:
     """Shortest path to every model and dataset above the root *whose terms still bind it*, and the cut ones.
 
     A rights holder's relicensing ends the chain (DESIGN §2): a model released by holder H under its own
@@ -109,9 +114,10 @@ def binding_paths(lineage: Lineage) -> tuple[dict[tuple[str, str], list[Hop]], l
         node = lineage.models.get(model_id)
         return node.holder() if node else None
 
-    def cuts_after(model_id: str, cut: frozenset[str]) -> frozenset[str]:
+    def cuts_after(model_id: str, holders: frozenset[str]) -> frozenset[str]:
         node = lineage.models.get(model_id)
-        return cut | {node.holder()} if node is not None and node.releases_own_licence() else cut
+        releases = cut and node is not None and node.releases_own_licence()
+        return holders | {node.holder()} if releases else holders
 
     start = ("model", lineage.root)
     paths: dict[tuple[str, str], list[Hop]] = {start: [Hop(lineage.root, "model", None)]}
