@@ -37,15 +37,14 @@ def media_type(spec_version: str) -> str:
     return f"application/vnd.cyclonedx+json; version={spec_version}"
 
 
-def _purl(record_id: str, kind: str) -> PackageURL:
-    """`pkg:huggingface/org/name` for a model, `pkg:huggingface/datasets/org/name` for a dataset (the Hub's URL form).
-
-    The purl spec puts the Hub commit in the version; Pedigree does not record commits, so there is none.
-    """
+def _purl(record_id: str, kind: str, commit: str | None = None) -> PackageURL:
+    """`pkg:huggingface/org/name@commit` for a model, `pkg:huggingface/datasets/org/name` for a dataset (the Hub's
+    URL form). The version is the Hub commit the facts were read at, for models read from the Hub; curated
+    records name no commit, so their purl has no version."""
     namespace, _, name = record_id.rpartition("/")
     if kind == "dataset":
         namespace = "datasets/" + namespace if namespace else "datasets"
-    return PackageURL(type="huggingface", namespace=namespace or None, name=name)
+    return PackageURL(type="huggingface", namespace=namespace or None, name=name, version=commit)
 
 
 def _licences(expression: str | None) -> list[LicenseExpression]:
@@ -68,7 +67,7 @@ def build_bom(lineage: Lineage, model_id: str) -> Bom:
             name=record_id,
             type=ComponentType.MACHINE_LEARNING_MODEL,
             bom_ref=BomRef(ref),
-            purl=_purl(record_id, "model"),
+            purl=_purl(record_id, "model", node.commit if node else None),
             licenses=_licences(node.license if node else None),
             description=(node.name if node and node.name else None),
             external_references=[ExternalReference(type=ExternalReferenceType.WEBSITE,

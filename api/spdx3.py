@@ -26,8 +26,9 @@ CREATION_INFO = "_:creationinfo"
 HUB = "https://huggingface.co/"
 
 
-def _purl(kind: str, record_id: str) -> str:
-    return "pkg:huggingface/" + ("datasets/" if kind == "dataset" else "") + record_id
+def _purl(kind: str, record_id: str, commit: str | None = None) -> str:
+    """The Hub purl, with the commit as its version where the facts were read from the Hub at one."""
+    return "pkg:huggingface/" + ("datasets/" if kind == "dataset" else "") + record_id + (f"@{commit}" if commit else "")
 
 
 def _hub(kind: str, record_id: str) -> str:
@@ -86,7 +87,8 @@ def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = No
             element = {"type": "dataset_DatasetPackage", "spdxId": element_id, "name": record_id,
                        "software_primaryPurpose": "data", "dataset_datasetType": ["text"]}
             licence = node.license if node else None
-        element.update({"software_packageUrl": _purl(kind, record_id),
+        commit = node.commit if kind == "model" and node else None
+        element.update({"software_packageUrl": _purl(kind, record_id, commit),
                         "software_downloadLocation": _hub(kind, record_id),
                         "software_homePage": _hub(kind, record_id)})
         ids[(kind, record_id)] = doc.add(element)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import update
@@ -379,3 +380,17 @@ def test_history_of_a_deleted_model_is_not_fetched_from_the_hub(api, hub):
     events = api.get("/v1/models/acme/gone/history").json["data"]
     assert [e["action"] for e in events][-1] == "delete"
     assert hub.model_requests("acme/gone") == []
+
+
+def test_every_read_of_one_model_resolves_it_and_purls_name_the_hub_commit(api, hub):
+    """The web page, the notice bundle and the SPDX document fetch an unknown model as the API reads do;
+    BOMs give models read from the Hub a purl with the commit as its version."""
+    page = api.get(f"/models/{GGUF}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and GGUF in page.get_data(as_text=True)
+    sha = hub.repos[GGUF.lower()].sha
+    bom = json.loads(api.get(f"/v1/models/{GGUF}/bom").get_data(as_text=True))
+    assert bom["metadata"]["component"]["purl"] == f"pkg:huggingface/{GGUF}@{sha}"
+    spdx = json.loads(api.get(f"/v1/models/{GGUF}/spdx").get_data(as_text=True))
+    purls = {e.get("name"): e.get("software_packageUrl") for e in spdx["@graph"] if e.get("type") == "ai_AIPackage"}
+    assert purls[GGUF] == f"pkg:huggingface/{GGUF}@{sha}"
+    assert api.get(f"/v1/models/{GGUF}/notice?format=text").status_code == 200

@@ -28,6 +28,7 @@ class ModelNode:
     placeholder: bool = False
     name: str | None = None
     rights_holder: str | None = None  # who holds the rights in the weights; None: the id's Hub organisation
+    commit: str | None = None  # the Hub commit its facts were read at (models read from the Hub)
 
     def holder(self) -> str | None:
         """The rights holder, lower-cased: the recorded one, else the Hub organisation of the id."""

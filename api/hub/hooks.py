@@ -10,7 +10,7 @@ from api.errors import Problem
 from api.hub.resolver import Outcome, Resolver
 from api.store.common import resolve_model_id, resolve_model_ids
 
-MODEL_BLUEPRINTS = {"models", "answers"}
+MODEL_BLUEPRINTS = {"models", "answers", "shipping", "web"}  # every read of one model: API, notice, SPDX, page
 COMPLIANCE_PATH = "/v1/compliance/check"
 CONFLICTS_PATH = "/v1/conflicts"
 HISTORY_SUFFIX = "/history"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.domain import expressions
 from api.domain.history import licence_in_force
 from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
-from api.tables import Dataset, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
+from api.tables import Dataset, HubRecord, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
 
 
 def _parent_closure(session: Session, start_ids: list[str]) -> set[str]:
@@ -57,10 +57,11 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
             history.setdefault(row.model_id, []).append({"license": row.expression, "effective_from": row.effective_from})
     models = {
         row.id: ModelNode(row.id, licence_in_force(row.license, history.get(row.id, []), as_of), row.placeholder,
-                          row.name, row.rights_holder)
+                          row.name, row.rights_holder, row.sha)
         for row in session.execute(
             select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder, LanguageModel.name,
-                   LanguageModel.rights_holder)
+                   LanguageModel.rights_holder, HubRecord.sha)
+            .outerjoin(HubRecord, HubRecord.model_id == LanguageModel.id)
             .where(LanguageModel.id.in_(ids))
         )
     }
