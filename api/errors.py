@@ -32,8 +32,14 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+# How to get a model that is not recorded (the Hub off, or it could not be asked).
+MODEL_HINT = (". To get it, enable the Hub (PEDIGREE_HUB=on-demand) so that any public Hugging Face model is "
+              "fetched on first read, or import its model card (POST /v1/import/model-cards).")
+
+
 def not_found(what: str, identifier: str) -> Problem:
-    return Problem(404, f"{what} '{identifier}' does not exist", kind="not-found")
+    return Problem(404, f"{what} '{identifier}' does not exist" + (MODEL_HINT if what == "model" else ""),
+                   kind="not-found")
 
 
 def problem_response(status: int, detail: str, *, kind: str | None = None,

@@ -8,7 +8,7 @@ from api.db import get_session
 from api.domain.vocabulary import is_repo_id
 from api.errors import Problem
 from api.hub.resolver import Outcome, Resolver
-from api.store.common import resolve_model_id, resolve_model_ids
+from api.store.common import resolve_model_ids
 
 MODEL_BLUEPRINTS = {"models", "answers", "shipping", "web"}  # every read of one model: API, notice, SPDX, page
 COMPLIANCE_PATH = "/v1/compliance/check"
@@ -19,12 +19,6 @@ STALE_HEADER = "Pedigree-Hub-Stale"
 
 def resolver() -> Resolver | None:
     return current_app.extensions.get("pedigree.hub")
-
-
-def _not_held(model_id: str) -> Problem:
-    return Problem(404, f"model '{model_id}' does not exist in Pedigree. To get it, enable the Hub "
-                   "(PEDIGREE_HUB=on-demand) so that any public Hugging Face model is fetched on first read, or "
-                   "import its model card (POST /v1/import/model-cards).", kind="not-found")
 
 
 def _model_read() -> str | None:
@@ -58,9 +52,7 @@ def before_read() -> None:
     model_id = _model_read()
     hub = resolver()
     if model_id is not None:
-        if hub is None:
-            if resolve_model_id(get_session(), model_id) is None:
-                raise _not_held(model_id)
+        if hub is None:  # the view answers, its 404 says how to get the model (after checking the arguments)
             return
         g.hub_outcome = hub.ensure(model_id, get_session())
         _see_new_rows(g.hub_outcome)
