@@ -115,6 +115,18 @@ class Watchdog:
             if request is not None:
                 request.answering = True
 
+    def check_deadline(self) -> None:
+        """Raise RequestTimeout here when the request is at its deadline: long loops call this, so the
+        request ends where it can (the asynchronous exception is the fallback for code that does not)."""
+        with self._lock:
+            request = self._requests.get(threading.get_ident())
+            if request is None or request.answering or request.fired:
+                return
+            if time.monotonic() < request.deadline - TICK:
+                return
+            request.answering = True  # the watchdog fires no asynchronous exception into it now
+        raise RequestTimeout()
+
     def fired(self) -> bool:
         with self._lock:
             request = self._requests.get(threading.get_ident())

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.domain.conflicts import conflicts
 from api.domain.lineage import Lineage, ParentLink, TrainingLink
 from api.domain.terms import effective_terms
+from api.watchdog import watchdog
 from api.store.common import Page
 from api.store.snapshots import load_snapshot
 from api.tables import (
@@ -187,6 +188,7 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
     adjacency = _Adjacency.of(snapshot)
     rows = []
     for model_id in model_ids:
+        watchdog.check_deadline()  # a large recompute ends at the request's deadline, not after it
         node = snapshot.models.get(model_id)
         if node is None or not node.license:  # declaring nothing, a model cannot declare something looser
             continue
