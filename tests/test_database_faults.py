@@ -127,8 +127,12 @@ def test_database_down_is_a_fast_503_and_the_service_recovers_by_itself(cluster)
         while server.get("/readyz")[0] != 200:
             assert time.monotonic() < deadline, "did not recover"
             time.sleep(0.5)
-        for _ in range(4):  # every pooled connection of both workers is healthy again
-            assert server.get("/v1/models/org/kept")[0] == 200
+        # Every pooled connection of both workers is healthy again, by itself, within the same bound (a worker
+        # that saw the server down refuses new connections for its short down window first).
+        healthy = 0
+        while healthy < 4:
+            healthy = healthy + 1 if server.get("/v1/models/org/kept")[0] == 200 else 0
+            assert time.monotonic() < deadline, "a worker did not recover"
 
 
 def test_a_write_interrupted_by_the_fault_leaves_nothing_half_written(cluster):

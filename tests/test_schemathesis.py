@@ -16,6 +16,10 @@ from tests.server import Gunicorn
 HERE = Path(__file__).parent / "schemathesis"
 
 
+# A crash inside Hypothesis's lambda reflection, seen now and then under load; it says nothing about the API.
+TOOL_CRASH = "hypothesis/internal/reflection.py"
+
+
 def test_schemathesis_finds_nothing(database):
     app = _migrated_app(database)
     with Session(get_engine(app)) as session:
@@ -26,14 +30,14 @@ def test_schemathesis_finds_nothing(database):
         env["PEDIGREE_DB_SCHEMA"] = database.schema
     server = Gunicorn(env, workers=2, threads=4)
     server.wait_ready()
+    command = [str(Path(sys.executable).with_name("schemathesis")), "run", f"{server.base}/openapi.json",
+               "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+               "--max-examples", "10", "--workers", "2", "--seed", "20261130",
+               "--header", f"Authorization: Bearer {app.config['TEST_TOKEN']}"]
     try:
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("schemathesis")), "run", f"{server.base}/openapi.json",
-             "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-             "--max-examples", "10", "--workers", "2", "--seed", "20261130",
-             "--header", f"Authorization: Bearer {app.config['TEST_TOKEN']}"],
-            cwd=HERE, capture_output=True, text=True, timeout=900,
-        )
+        result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=900)
+        if TOOL_CRASH in result.stdout:  # schemathesis itself crashed (not a finding about the API): once more
+            result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=900)
     finally:
         server_log = server.stop()
     report = result.stdout[-6000:] + "\n--- server log ---\n" + server_log[-4000:]
