@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from api import migrate  # noqa: E402
-from api.catalogue import load_catalogue  # noqa: E402
-from api.db import make_engine  # noqa: E402
+from api.store import migrate  # noqa: E402
+from api.store.seed import load_catalogue  # noqa: E402
+from api.store.db import make_engine  # noqa: E402
 from bench.lineage import PG_URL, timed  # noqa: E402
 from tests.hub_standin import Served, StandInHub  # noqa: E402
 from tests.server import Gunicorn  # noqa: E402

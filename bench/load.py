@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from api.db import make_engine  # noqa: E402
+from api.store.db import make_engine  # noqa: E402
 from api.store import conflict_index  # noqa: E402
 from lineage import PG_URL, build_graph, populate  # noqa: E402
 from tests.server import Gunicorn  # noqa: E402

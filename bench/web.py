@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import insert  # noqa: E402
 
-from api.db import make_engine  # noqa: E402
-from api.tables import LanguageModel, ModelLicence, ParentEdge  # noqa: E402
+from api.store.db import make_engine  # noqa: E402
+from api.store.tables import LanguageModel, ModelLicence, ParentEdge  # noqa: E402
 from lineage import LICENCES, build_graph, populate  # noqa: E402
 from tests.server import Gunicorn  # noqa: E402
 

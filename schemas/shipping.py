@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.answers import UseArgsSchema
+from schemas.terms import UseArgsSchema
 
 NOTICE_FORMATS = ("json", "text", "markdown", "zip")
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import insert, text
 
-from api.db import get_engine, make_engine
-from api.tables import LanguageModel, ModelLicence
+from api.store.db import get_engine, make_engine
+from api.store.tables import LanguageModel, ModelLicence
 from tests.conftest import _migrated_app
 from tests.helpers import assert_problem, post_licence, post_model
 

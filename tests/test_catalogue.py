@@ -2,8 +2,8 @@
 
 from sqlalchemy.orm import Session
 
-from api.catalogue import load_catalogue, read_catalogue
-from api.db import get_engine
+from api.store.seed import load_catalogue, read_catalogue
+from api.store.db import get_engine
 from api.domain.graph import path_upwards
 from api.domain.vocabulary import UNKNOWN
 from tests.helpers import snapshot

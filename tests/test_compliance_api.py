@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import event
 
-from api.db import get_engine
+from api.store.db import get_engine
 from tests.helpers import assert_problem
 
 LLAMA2 = "LicenseRef-scancode-llama-2-license-2023"

@@ -13,9 +13,9 @@ from collections import Counter
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
+from api.store.db import get_engine
 from api.domain.graph import path_upwards
-from api.tables import AuditEvent, ParentEdge
+from api.store.tables import AuditEvent, ParentEdge
 from tests.conftest import _migrated_app
 from tests.server import Gunicorn
 

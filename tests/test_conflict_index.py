@@ -2,9 +2,9 @@
 
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
+from api.store.db import get_engine
 from api.store import conflict_index
-from api.tables import ModelConflict
+from api.store.tables import ModelConflict
 from tests.helpers import post_dataset, post_licence, post_model
 
 
@@ -142,8 +142,8 @@ def test_reading_conflicts_costs_a_page_not_the_graph(client, app, database):
     and models written behind the ORM's back (never recomputed) are simply not in the table."""
     from sqlalchemy import event, insert
 
-    from api.db import make_engine
-    from api.tables import LanguageModel, ModelLicence, ParentEdge
+    from api.store.db import make_engine
+    from api.store.tables import LanguageModel, ModelLicence, ParentEdge
 
     _setup(client)
     engine = make_engine(database.url, schema=database.schema)

@@ -1,7 +1,7 @@
 """Effective terms, verdicts and conflicts as pure functions over hand-built graphs."""
 
 from api.domain.conflicts import conflicts
-from api.domain.history import licence_in_force
+from api.domain.in_force import licence_in_force
 from api.domain.terms import effective_terms
 from api.domain.verdicts import Use, evaluate
 from tests.domain_builders import lineage

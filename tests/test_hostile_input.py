@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
-from api.tables import ApiToken, AuditEvent
+from api.store.db import get_engine
+from api.store.tables import ApiToken, AuditEvent
 from tests.helpers import assert_problem, post_licence, post_model, snapshot
 from tests.server import Gunicorn
 

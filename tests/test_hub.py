@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from api.catalogue_files import read_catalogue
-from api.db import get_engine
+from api.catalogue import read_catalogue
+from api.store.db import get_engine
 from api.store import licences as licence_store
-from api.tables import HubRecord
+from api.store.tables import HubRecord
 from schemas.licences import LicenceSchema
 from tests.conftest import _migrated_app
 from tests.helpers import assert_problem

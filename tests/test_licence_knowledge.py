@@ -5,7 +5,7 @@ from pathlib import Path
 
 from license_expression import get_license_index
 
-from api.catalogue import read_catalogue
+from api.store.seed import read_catalogue
 from api.domain.vocabulary import TERM_NAMES, UNKNOWN
 from tests.helpers import post_licence, post_model
 

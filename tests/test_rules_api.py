@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import text
 
-from api import migrate
-from api.db import make_engine
+from api.store import migrate
+from api.store.db import make_engine
 from tests.helpers import assert_problem, post_dataset, post_licence, post_model
 
 SRC = "https://example.org/text"

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
+from api.store.db import get_engine
 from api.store import tokens
-from api.tables import ApiToken
+from api.store.tables import ApiToken
 from tests.helpers import assert_problem, post_model
 
 

@@ -10,8 +10,8 @@ from markupsafe import escape
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
-from api.tables import LanguageModel, ModelLicence, ParentEdge
+from api.store.db import get_engine
+from api.store.tables import LanguageModel, ModelLicence, ParentEdge
 from api.web.words import verdict_words
 from tests.helpers import PROBLEM, post_licence, post_model
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.domain import model_cards
-from api.domain.offline import current_model_ids
+from api.catalogue import current_model_ids
 from api.hub.cards import card_text
 from api.hub.client import HubClient, HubGated, HubModel, HubNotFound
 from api.hub.settings import HubSettings

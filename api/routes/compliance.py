@@ -2,8 +2,8 @@
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.openapi import PedigreeBlueprint as Blueprint
+from api.store.db import get_session
+from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.store.compliance import check_batch
 from schemas.compliance import ComplianceReportSchema, ComplianceRequestSchema
 

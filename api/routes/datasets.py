@@ -2,14 +2,14 @@
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.routes.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
+from api.store.db import get_session
+from api.http.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
 from api.routes.history import history_route
-from api.routes.paging import page_body
+from api.http.paging import page_body
 from api.store import datasets as store
 from api.store.common import transaction
 from schemas.common import partial_update
-from api.openapi import PedigreeBlueprint as Blueprint
+from api.http.openapi import PedigreeBlueprint as Blueprint
 from schemas.datasets import DatasetListArgsSchema, DatasetPageSchema, DatasetSchema, DatasetUpdateSchema
 
 blp = Blueprint("datasets", __name__, url_prefix="/v1/datasets",

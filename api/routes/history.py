@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.routes.paging import page_body
+from api.store.db import get_session
+from api.http.paging import page_body
 from api.store import audit
 from api.store.common import Page
 from schemas.history import HistoryArgsSchema, HistoryPageSchema

@@ -2,10 +2,10 @@
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.errors import Problem
-from api.openapi import PedigreeBlueprint as Blueprint
-from api.routes.paging import whole_list
+from api.store.db import get_session
+from api.http.errors import Problem
+from api.http.openapi import PedigreeBlueprint as Blueprint
+from api.http.paging import whole_list
 from api.store import tokens as store
 from api.store.common import transaction
 from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenPageSchema, TokenRevokeArgsSchema, TokenSchema

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.tables import AuditEvent, Dataset, LanguageModel, Licence
+from api.store.tables import AuditEvent, Dataset, LanguageModel, Licence
 
 current_actor: ContextVar[str] = ContextVar("current_actor", default="system")
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from api.domain.conflicts import conflicts
 from api.domain.lineage import Lineage, ParentLink, TrainingLink
 from api.domain.terms import effective_terms
-from api.watchdog import watchdog
+from api.http.watchdog import watchdog
 from api.store.common import Page
 from api.store.snapshots import load_snapshot
-from api.tables import (
+from api.store.tables import (
     Dataset,
     DatasetLicence,
     LanguageModel,

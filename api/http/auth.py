@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from api.db import READ_ONLY_POSTS, get_session
-from api.errors import Problem
+from api.store.db import READ_ONLY_POSTS, get_session
+from api.http.errors import Problem
 from api.store import audit, tokens
 
 _OPEN = ("/healthz", "/readyz", "/openapi.json")

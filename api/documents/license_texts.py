@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from api.catalogue_files import DATA_DIR
+from api.catalogue import DATA_DIR
 
 TEXTS_DIR = DATA_DIR / "licence-texts"
 

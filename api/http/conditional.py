@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from api.errors import Problem
+from api.http.errors import Problem
 from api.store.common import lock_graph
 
 

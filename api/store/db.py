@@ -6,8 +6,8 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import postgres_guard, sqlite_timeouts
-from api.watchdog import watchdog
+from api.store import postgres_guard, sqlite_timeouts
+from api.http.watchdog import watchdog
 
 
 def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,

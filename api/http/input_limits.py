@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
+from api.http.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 
 MAX_JSON_DEPTH = 64
 MAX_NUMBER_CHARS = 100

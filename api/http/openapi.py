@@ -13,7 +13,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter
 
 from api.domain.vocabulary import LICENCE_ID_PATTERN, REPO_ID_PATTERN
-from api.errors import PROBLEM_MEDIA_TYPE
+from api.http.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import ProblemSchema
 
 API_DESCRIPTION = """\
@@ -63,7 +63,7 @@ class PedigreeApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def _register_error_handlers(self):
-        """Errors are handled by api.errors, registered on the app."""
+        """Errors are handled by api.http.errors, registered on the app."""
 
 
 def configure(app: Flask) -> PedigreeApi:
