@@ -20,7 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from api import commands, first_start
     from api.http import auth, bulkhead, cors, errors, input_limits, openapi
-    from api.routes import compliance, datasets, health, imports, licences, lineage, models, shipping, terms, tokens
+    from api.routes import compliance, datasets, health, imports, licenses, lineage, models, shipping, terms, tokens
     from api.store import db
 
     db.init_app(app)
@@ -30,9 +30,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     bulkhead.init_app(app)
     cors.init_app(app)
     api = openapi.configure(app)
-    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, lineage.blp, terms.blp, imports.blp,
+    for blueprint in (health.blp, licenses.blp, models.blp, datasets.blp, lineage.blp, terms.blp, imports.blp,
                       compliance.blp, tokens.blp, shipping.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(licenses.former_spelling)
     from schemas.imports import ImportRequestSchema
 
     api.spec.components.schema("ImportRequest", schema=ImportRequestSchema)

@@ -12,7 +12,7 @@ NOTICE_FORMATS = ("json", "text", "markdown", "zip")
 class NoticeArgsSchema(UseArgsSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(NOTICE_FORMATS), metadata={
         "description": "`json` (obligations.json), `text` (the NOTICE file), `markdown` (NOTICE.md) or `zip` "
-                       "(the whole bundle: NOTICE, NOTICE.md, obligations.json, licences/*.txt, policies/*.md)."})
+                       "(the whole bundle: NOTICE, NOTICE.md, obligations.json, licenses/*.txt, policies/*.md)."})
 
 
 class BomArgsSchema(Schema):

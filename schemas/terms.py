@@ -31,7 +31,7 @@ class UseArgsSchema(TermsArgsSchema):
 
 class ProvenanceSchema(Schema):
     value = fields.Raw(allow_none=True)
-    licence = fields.String(allow_none=True, metadata={"example": "LicenseRef-scancode-llama-license-2023"})
+    license = fields.String(allow_none=True, metadata={"example": "LicenseRef-scancode-llama-license-2023"})
     role = fields.String(metadata={"description": "declared | ancestor | training_data | generator"})
     imposed_by = fields.Dict(metadata={"example": {"kind": "model", "id": "huggyllama/llama-7b"}})
     path = fields.List(fields.String())
@@ -48,7 +48,7 @@ class CaveatSchema(Schema):
                                                   "generator_terms_unknown"})
     dataset = fields.String(allow_none=True, metadata={"example": "EleutherAI/pile"})
     model = fields.String(allow_none=True, metadata={"description": "The generating model (generator caveats)."})
-    licence = fields.String(allow_none=True)
+    license = fields.String(allow_none=True)
     terms = fields.List(fields.String(), metadata={"description": "The terms left unknown."})
     path = fields.List(fields.String(), metadata={"description": "Ids from the queried model to the dataset."})
     message = fields.String()
@@ -75,7 +75,7 @@ class EffectiveTermsSchema(Schema):
     terms = fields.Nested(Schema.from_dict({name: fields.Nested(EffectiveTermSchema) for name in TERM_NAMES},
                                            name="EffectiveTermMap"))
     caveats = fields.List(fields.Nested(CaveatSchema))
-    licences = fields.List(fields.Dict(), metadata={"description": "Every licence expression taken into account."})
+    licenses = fields.List(fields.Dict(), metadata={"description": "Every licence expression taken into account."})
     superseded = fields.List(fields.Nested(SupersededSchema), metadata={
         "description": "Ancestors whose licences no longer bind: their rights holder relicensed below them."})
 
@@ -101,7 +101,7 @@ class VerdictSchema(Schema):
 class ConflictSchema(Schema):
     term = fields.String()
     declared = fields.Raw(allow_none=True)
-    declared_licence = fields.String(allow_none=True)
+    declared_license = fields.String(allow_none=True)
     inherited = fields.Raw(allow_none=True)
     sources = fields.List(fields.Nested(ProvenanceSchema))
     message = fields.String()
@@ -109,7 +109,7 @@ class ConflictSchema(Schema):
 
 class ModelConflictsSchema(Schema):
     model = fields.String()
-    declared_licence = fields.String(allow_none=True)
+    declared_license = fields.String(allow_none=True)
     conflicts = fields.List(fields.Nested(ConflictSchema))
 
 

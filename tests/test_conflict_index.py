@@ -60,12 +60,12 @@ def test_graph_writes_keep_the_conflicts_current(client):
 
 def test_a_licence_terms_change_recomputes_every_model_below_it(client):
     _setup(client)
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("allowed")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("allowed")}).status_code == 200
     assert _listed(client) == {}
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("forbidden")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("forbidden")}).status_code == 200
     assert set(_listed(client)) == {"x/mid", "y/leaf"}
     # the name of a licence does not matter to conflicts, and changing it leaves the table as it was
-    assert client.patch("/v1/licences/Strict", json={"name": "Strict, renamed"}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"name": "Strict, renamed"}).status_code == 200
     assert set(_listed(client)) == {"x/mid", "y/leaf"}
 
 
@@ -81,8 +81,8 @@ def test_training_data_and_its_licence_are_followed(client):
     post_dataset(client, "org/synthetic", license="Loose", generated_by="z/apart")
     post_model(client, "u/student", license="Loose", datasets=[{"id": "org/synthetic", "stage": "finetuning"}])
     assert client.patch("/v1/models/z/apart", json={"license": "Strict"}).status_code == 200
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("allowed")}).status_code == 200
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("forbidden")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("allowed")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("forbidden")}).status_code == 200
     found = _listed(client)
     assert found == _per_model(client, ["org/base", "x/mid", "y/leaf", "z/apart", "v/trained", "v/below",
                                         "u/student"])

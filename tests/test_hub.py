@@ -136,7 +136,7 @@ def test_curated_facts_win_and_a_contradicting_card_is_a_conflict(api, hub):
     assert curated.status_code == 201, curated.json
     conflicts = api.get("/v1/models/NousResearch/Nous-Hermes-Llama2-13b/conflicts")
     assert conflicts.status_code == 200, conflicts.json
-    assert conflicts.json["data"] and conflicts.json["data"][0]["declared_licence"] == "MIT"
+    assert conflicts.json["data"] and conflicts.json["data"][0]["declared_license"] == "MIT"
     # the stand-in's card for the curated base says Apache-2.0: it is never read, the curated record stands
     assert hub.model_requests("meta-llama/Llama-2-13b-hf") == []
     base = api.get("/v1/models/meta-llama/Llama-2-13b-hf").json

@@ -173,7 +173,7 @@ def test_licence_change_is_recorded_not_overwritten(client):
     assert [(h["license"], h["effective_from"]) for h in history] == [("MIT", None), ("Apache-2.0", "2024-01-06")]
     before = client.get("/v1/models/org/m/terms?as_of=2023-12-31").json
     after = client.get("/v1/models/org/m/terms?as_of=2024-01-06").json
-    declared = lambda body: next(l["expression"] for l in body["licences"] if l["role"] == "declared")  # noqa: E731
+    declared = lambda body: next(l["expression"] for l in body["licenses"] if l["role"] == "declared")  # noqa: E731
     assert (declared(before), declared(after)) == ("MIT", "Apache-2.0")
     # The same licence again records nothing new.
     assert len(client.patch("/v1/models/org/m", json={"license": "apache-2.0"}).json["license_history"]) == 2

@@ -62,3 +62,27 @@ def test_cli_upgrade_and_check(tmp_path):
     loaded = runner.invoke(args=["catalogue", "load"])
     assert loaded.exit_code == 0 and "models" in loaded.output
     assert inspect(create_engine(url)).has_table("language_models")
+
+
+def test_kept_conflicts_are_respelt_license_by_the_upgrade(database):
+    """Conflicts kept before the spelling `license` read as the API now spells them after 0007."""
+    from sqlalchemy import text
+
+    engine = _engine(database)
+    migrate.upgrade(engine, "0006")
+    old = ('[{"term": "commercial_use", "declared_licence": "MIT", '
+           '"sources": [{"licence": "L", "imposed_by": {"kind": "model", "id": "o/base"}}]}]')
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO language_models (id, placeholder, sources, version, created_at, updated_at) "
+                                "VALUES ('o/m', false, '[]', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO model_conflicts (model_id, declared_licence, conflicts) "
+                                "VALUES ('o/m', 'MIT', :c)"), {"c": old})
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        raw = connection.execute(text("SELECT conflicts FROM model_conflicts")).scalar_one()
+    import json
+
+    conflicts = json.loads(raw) if isinstance(raw, str) else raw
+    assert conflicts == [{"term": "commercial_use", "declared_license": "MIT",
+                          "sources": [{"license": "L", "imposed_by": {"kind": "model", "id": "o/base"}}]}]
+    engine.dispose()

@@ -20,7 +20,7 @@ def test_model_crud_with_org_and_legacy_ids(licensed):
         sources={"license": "https://huggingface.co/acme/gpt2-tuned"},
         parents=[{"id": "gpt2", "relation": "finetune", "source": "https://huggingface.co/acme/gpt2-tuned"}],
     )
-    assert created["license"] == "Apache-2.0" and created["licence_ids"] == ["Apache-2.0"]
+    assert created["license"] == "Apache-2.0" and created["license_ids"] == ["Apache-2.0"]
     assert created["parents"] == [{"id": "gpt2", "relation": "finetune",
                                    "source": "https://huggingface.co/acme/gpt2-tuned"}]
 
@@ -32,7 +32,7 @@ def test_model_crud_with_org_and_legacy_ids(licensed):
     patched = client.patch("/v1/models/acme/gpt2-tuned", json={"license": "MIT OR apache-2.0", "name": "T2"})
     assert patched.status_code == 200, patched.json
     assert patched.json["license"] == "MIT OR Apache-2.0"
-    assert patched.json["licence_ids"] == ["Apache-2.0", "MIT"]
+    assert patched.json["license_ids"] == ["Apache-2.0", "MIT"]
     assert patched.json["parents"][0]["id"] == "gpt2"  # untouched by a PATCH that does not name parents
 
     assert client.delete("/v1/models/acme/gpt2-tuned").status_code == 204

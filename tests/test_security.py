@@ -139,9 +139,9 @@ def test_every_change_is_in_the_history_with_who_before_and_after(app, client, a
 
 
 def test_licence_and_dataset_history(client):
-    client.post("/v1/licences", json={"id": "MIT", "name": "MIT"})
-    client.patch("/v1/licences/MIT", json={"aliases": ["mit"]})
-    assert [e["action"] for e in client.get("/v1/licences/MIT/history").json["data"]] == ["create", "update"]
+    client.post("/v1/licenses", json={"id": "MIT", "name": "MIT"})
+    client.patch("/v1/licenses/MIT", json={"aliases": ["mit"]})
+    assert [e["action"] for e in client.get("/v1/licenses/MIT/history").json["data"]] == ["create", "update"]
     client.post("/v1/datasets", json={"id": "d/x"})
     client.delete("/v1/datasets/d/x")
     assert [e["action"] for e in client.get("/v1/datasets/d/x/history").json["data"]] == ["create", "delete"]
@@ -151,7 +151,7 @@ def test_licence_and_dataset_history(client):
 
 @pytest.mark.parametrize("path, create, change", [
     ("/v1/models/org/m", ("/v1/models", {"id": "org/m"}), {"name": "n"}),
-    ("/v1/licences/Lic-1", ("/v1/licences", {"id": "Lic-1", "name": "L"}), {"name": "n"}),
+    ("/v1/licenses/Lic-1", ("/v1/licenses", {"id": "Lic-1", "name": "L"}), {"name": "n"}),
     ("/v1/datasets/org/d", ("/v1/datasets", {"id": "org/d"}), {"name": "n"}),
 ])
 def test_etags_304_428_412(client, anonymous, app, path, create, change):
@@ -207,7 +207,7 @@ def test_long_strings_and_bad_ids(client):
     assert "name" in body["errors"]
     for bad in ("org/m\u0000", "org/\tm", "../../etc/passwd", "org/m/../x", "org/m?x=1"):
         assert_problem(client.post("/v1/models", json={"id": bad}), 422)
-    assert_problem(client.post("/v1/licences", json={"id": "MIT\n", "name": "x"}), 422)
+    assert_problem(client.post("/v1/licenses", json={"id": "MIT\n", "name": "x"}), 422)
 
 
 def test_yaml_cannot_run_code(client):
@@ -239,7 +239,7 @@ def test_the_service_never_fetches_a_client_supplied_url(client):
         client.post("/v1/import/model-cards", json={"cards": [{"id": "org/linked", "content": card,
                                                                "source_url": f"{url}/card"}]})
         post_model(client, "org/sourced", source_url=f"{url}/model", sources={"license": f"{url}/lic"})
-        client.post("/v1/licences", json={"id": "Lic-X", "name": "x", "url": f"{url}/text"})
+        client.post("/v1/licenses", json={"id": "Lic-X", "name": "x", "url": f"{url}/text"})
         client.get("/v1/models/org/sourced/bom")
         client.get("/v1/models/org/linked/terms")
     finally:

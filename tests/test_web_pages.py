@@ -95,7 +95,7 @@ def test_model_page_shows_verdict_every_ancestor_and_every_restrictions_source(f
     assert len(sources) >= 6
     for source in sources:
         assert esc(source["source"]) in text, source
-        assert f'href="/licenses/{source["licence"]}"' in text
+        assert f'href="/licenses/{source["license"]}"' in text
     assert '<span class="hop">acme/leaf</span>' in text and '<span class="hop">acme/base</span>' in text
     row = text[text.index('<th scope="row">Commercial use</th>'):]
     row = row[:row.index("</tr>")]

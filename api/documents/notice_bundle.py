@@ -52,9 +52,9 @@ RENDERINGS = {"json": (obligations_json, "application/json"), "text": (text, "te
 def bundle_files(notice: dict[str, Any]) -> dict[str, str]:
     """Path in the bundle → content."""
     files = {"NOTICE": text(notice), "NOTICE.md": markdown(notice), "obligations.json": obligations_json(notice)}
-    for entry in notice["licence_texts"]:
+    for entry in notice["license_texts"]:
         if entry.get("file"):
-            files[entry["file"]] = license_texts.licence_text(entry["licence"]) or ""
+            files[entry["file"]] = license_texts.licence_text(entry["license"]) or ""
     for entry in notice["use_policies"]:
         if entry.get("file"):
             files[entry["file"]] = license_texts.use_policy_text(entry["policy"]) or ""

@@ -52,7 +52,7 @@ class _Document:
         if text not in self.expressions:
             self.expressions[text] = self.add({
                 "type": "simplelicensing_LicenseExpression",
-                "spdxId": f"{self.namespace}licence-expression/{len(self.expressions) + 1}",
+                "spdxId": f"{self.namespace}license-expression/{len(self.expressions) + 1}",
                 "simplelicensing_licenseExpression": text,
             })
         return self.expressions[text]

@@ -55,7 +55,7 @@ class ModelConflicts(MethodView):
         effective = terms.effective(get_session(), model_id)
         found = find_conflicts(effective)
         declared = effective.declared_group()
-        rows = [{"model": effective.model, "declared_licence": declared.expression if declared else None,
+        rows = [{"model": effective.model, "declared_license": declared.expression if declared else None,
                  "conflicts": found}] if found else []
         return whole_list(rows)
 

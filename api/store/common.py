@@ -94,7 +94,7 @@ def normalise_expression(session: Session, text_value: str, field: str = "licens
         return expressions.normalise(text_value, lambda names: resolve_licence_names(session, names))
     except expressions.UnknownLicences as error:
         raise InvalidValue(f"Unknown licence id(s) in '{field}': {', '.join(error.names)}. "
-                           "Create the licence first or use a known id or alias (GET /v1/licences).",
+                           "Create the licence first or use a known id or alias (GET /v1/licenses).",
                            errors={field: [str(error)]}) from None
     except expressions.InvalidExpression as error:
         raise InvalidValue(f"'{field}' is not a valid licence expression: {error}",

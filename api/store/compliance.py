@@ -16,8 +16,8 @@ from api.store.snapshots import load_snapshot
 def _policy_names(data: dict[str, Any]) -> list[str]:
     names = []
     for section in ("allow", "deny"):
-        names += [n.lower() for n in (data.get(section) or {}).get("licences", [])]
-    names += [w["licence"].lower() for w in data.get("waivers", []) if w.get("licence")]
+        names += [n.lower() for n in (data.get(section) or {}).get("licenses", [])]
+    names += [w["license"].lower() for w in data.get("waivers", []) if w.get("license")]
     return names
 
 

@@ -1,5 +1,9 @@
-"""/v1/licences"""
+"""/v1/licenses, and the former spelling /v1/licences answered with a permanent redirect (for one release)."""
 
+from urllib.parse import quote
+
+from flask import Blueprint as FlaskBlueprint
+from flask import redirect, request
 from flask.views import MethodView
 
 from api.store.db import get_session
@@ -12,8 +16,8 @@ from schemas.common import partial_update
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from schemas.licences import LicenceListArgsSchema, LicencePageSchema, LicenceSchema, LicenceUpdateSchema
 
-blp = Blueprint("licences", __name__, url_prefix="/v1/licences",
-                description="Licences with structured terms (DESIGN §2) and category tags.")
+blp = Blueprint("licenses", __name__, url_prefix="/v1/licenses",
+                description="Licences with structured terms and category tags.")
 
 
 @blp.route("")
@@ -32,7 +36,7 @@ class Licences(MethodView):
         session = get_session()
         with transaction(session):
             licence = store.create_licence(session, data)
-        return with_etag(licence, 201, Location=f"/v1/licences/{licence.id}")
+        return with_etag(licence, 201, Location=f"/v1/licenses/{licence.id}")
 
 
 @blp.route("/<licence_id:licence_id>")
@@ -76,3 +80,17 @@ class LicenceById(MethodView):
 
 
 history_route(blp, "/<licence_id:licence_id>/history", "licence", "licence_id", store.get_licence)
+
+
+former_spelling = FlaskBlueprint("licences_former_spelling", __name__)
+_EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@former_spelling.route("/v1/licences", defaults={"rest": ""}, methods=_EVERY_METHOD)
+@former_spelling.route("/v1/licences/<path:rest>", methods=_EVERY_METHOD)
+def moved_permanently(rest: str):
+    """308 to the same request under /v1/licenses: the method, body and query are kept."""
+    target = "/v1/licenses" + (f"/{quote(rest, safe='/+:@')}" if rest else "")
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, 308)
