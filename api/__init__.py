@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     errors.register(app)
+    input_limits.init_url_check(app)
     auth.init_app(app)
     input_limits.init_app(app)
     bulkhead.init_app(app)

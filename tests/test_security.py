@@ -104,8 +104,11 @@ def test_cors_for_configured_origins_only(database):
     assert ok.headers["Access-Control-Allow-Origin"] == "https://ui.example"
     assert "Access-Control-Allow-Origin" not in client.get("/v1/models", headers={"Origin": "https://x.example"}).headers
     preflight = client.options("/v1/models", headers={"Origin": "https://ui.example",
-                                                      "Access-Control-Request-Method": "POST"})
-    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+                                                      "Access-Control-Request-Method": "POST",
+                                                      "Access-Control-Request-Headers": "Authorization, If-Match"})
+    allowed = {h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    assert allowed == {"authorization", "if-match"} and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "ETag" in ok.headers["Access-Control-Expose-Headers"]
 
 
 # --- audit history ------------------------------------------------------------------------------
@@ -181,6 +184,21 @@ def test_edge_changes_change_the_models_etag_and_need_if_match(client, anonymous
     assert_problem(anonymous.delete("/v1/models/org/c/parents/org/p", headers=auth), 428)
     assert_problem(anonymous.delete("/v1/models/org/c/parents/org/p", headers={**auth, "If-Match": first}), 412)
     assert anonymous.delete("/v1/models/org/c/parents/org/p", headers={**auth, "If-Match": second}).status_code == 204
+
+
+def test_if_match_compares_strongly_and_if_none_match_weakly(client, anonymous, app):
+    """RFC 9110: a weak tag never satisfies If-Match; `*` and a list holding the current tag do."""
+    auth = {"Authorization": f"Bearer {app.config['TEST_TOKEN']}"}
+    etag = client.post("/v1/models", json={"id": "org/weak"}).headers["ETag"]
+    assert anonymous.get("/v1/models/org/weak", headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert_problem(anonymous.patch("/v1/models/org/weak", json={"name": "n"},
+                                   headers={**auth, "If-Match": f"W/{etag}"}), 412)
+    assert anonymous.get("/v1/models/org/weak").json["name"] is None
+    listed = anonymous.patch("/v1/models/org/weak", json={"name": "n"},
+                             headers={**auth, "If-Match": f'"0-0", {etag}'})
+    assert listed.status_code == 200
+    assert anonymous.patch("/v1/models/org/weak", json={"name": "m"},
+                           headers={**auth, "If-Match": "*"}).status_code == 200
 
 
 def test_a_recreated_record_does_not_match_an_old_etag(client, anonymous, app):

@@ -15,6 +15,7 @@ blp = Blueprint("compliance", __name__, url_prefix="/v1/compliance",
 class ComplianceCheck(MethodView):
     @blp.arguments(ComplianceRequestSchema)
     @blp.response(200, ComplianceReportSchema)
+    @blp.requires("read")
     def post(self, data):
         """Check up to 10,000 models against a policy: per-model findings and one overall pass or fail.
 

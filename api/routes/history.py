@@ -19,6 +19,7 @@ def history_route(blp, rule: str, resource_type: str, id_arg: str, get_record: C
     class History(MethodView):
         @blp.arguments(HistoryArgsSchema, location="query")
         @blp.response(200, HistoryPageSchema)
+        @blp.requires("read")
         def get(self, args, **view_args):
             record_id = view_args[id_arg]
             session = get_session()

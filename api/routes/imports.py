@@ -91,6 +91,7 @@ class ModelCards(MethodView):
     @blp.response(200, ImportResponseSchema)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY",
                       description="The request is malformed, or `atomic` and a card failed (nothing written).")
+    @blp.requires("write")
     def post(self):
         """Create or update models from Hugging Face model cards (YAML front matter).
 

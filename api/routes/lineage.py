@@ -27,6 +27,7 @@ class Ancestors(MethodView):
     @blp.arguments(AncestorArgsSchema, location="query")
     @blp.response(200, AncestorListSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """Every model above this one, nearest first, each with its depth and the path of relations."""
         rows = lineage.ancestors(get_session(), model_id, max_depth=args.get("max_depth"),
@@ -39,6 +40,7 @@ class Descendants(MethodView):
     @blp.arguments(DescendantArgsSchema, location="query")
     @blp.response(200, DescendantPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """Every model below this one in id order (keyset pages), with depth and the path down."""
         page = lineage.descendants(get_session(), model_id, limit=args["limit"], after=args.get("after"),
@@ -55,6 +57,7 @@ class LineageGraph(MethodView):
         "text/vnd.graphviz": {"schema": {"type": "string"}, "example": "digraph lineage {\n}\n"},
     }}})
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """The graph around the model: nodes and edges by index (node 0 is the model), or Mermaid / DOT text."""
         data = lineage.lineage_graph(get_session(), model_id, up=args["up"], down=args["down"],

@@ -29,6 +29,7 @@ class Notice(MethodView):
         "application/zip": {"schema": {"type": "string", "format": "binary"}},
     }}})
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """What a product that ships or serves the model must carry: notices, name prefixes, use policies,
         licence texts, with the ancestor or dataset requiring each. Without use parameters: shipping the weights."""
@@ -57,6 +58,7 @@ class SpdxDocument(MethodView):
     @blp.response(200, description="SPDX 3.0.1 JSON-LD (application/spdx+json) with the AI and Dataset profiles.")
     @blp.doc(responses={200: {"content": {"application/spdx+json": {"schema": {"type": "object"}}}}})
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, model_id):
         """SPDX 3.0.1: an ai_AIPackage per model, a dataset_DatasetPackage per dataset, lineage, training and
         licence relationships; hasConcludedLicense is the model's effective licence expression."""
@@ -72,6 +74,7 @@ class BillOfMaterials(MethodView):
     @blp.response(200, description="CycloneDX 1.6 or 1.7 JSON (application/vnd.cyclonedx+json; version=…).")
     @blp.doc(responses={200: {"content": {"application/vnd.cyclonedx+json": {"schema": {"type": "object"}}}}})
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """CycloneDX ML-BOM: the model, its ancestors in `pedigree.ancestors` (recursively), its training data."""
         from api.documents.bom import bom_json, media_type

@@ -25,6 +25,7 @@ class Terms(MethodView):
     @blp.arguments(TermsArgsSchema, location="query")
     @blp.response(200, EffectiveTermsSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """Effective terms over the model's licence, every ancestor and its training data, with provenance."""
         effective = terms.effective(get_session(), model_id, as_of=args.get("as_of"),
@@ -38,6 +39,7 @@ class PermittedUse(MethodView):
     @blp.arguments(UseArgsSchema, location="query")
     @blp.response(200, VerdictSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, args, model_id):
         """Verdict for a concrete use: permitted, permitted with obligations, forbidden or unknown."""
         effective = terms.effective(get_session(), model_id, as_of=args.pop("as_of", None),
@@ -50,6 +52,7 @@ class PermittedUse(MethodView):
 class ModelConflicts(MethodView):
     @blp.response(200, ConflictPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, model_id):
         """Terms where this model's declared licence is looser than what it inherits."""
         effective = terms.effective(get_session(), model_id)
@@ -64,6 +67,7 @@ class ModelConflicts(MethodView):
 class Conflicts(MethodView):
     @blp.arguments(ConflictArgsSchema, location="query")
     @blp.response(200, ConflictPageSchema)
+    @blp.requires("read")
     def get(self, args):
         """Every model whose declared licence is looser than what it inherits, in id order."""
         page = terms.conflicts_page(get_session(), limit=args["limit"], after=args.get("after"),
