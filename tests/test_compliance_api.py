@@ -127,3 +127,14 @@ def test_batch_limits_and_bad_policies(catalogue_client):
     bad_waiver = catalogue_client.post("/v1/compliance/check", json={"models": ["gpt2"], "policy": {
         "waivers": [{"model": "gpt2", "expires": "soon"}]}})
     assert_problem(bad_waiver, 422)
+
+
+def test_policy_expressions_are_read_by_the_expression_parser(catalogue_client):
+    """Aliases inside a policy expression (any case, any nesting) name the licences they alias."""
+    denied = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], deny={"expressions": ["((mit))"]},
+                   include_training_data=False)
+    assert any("the expression MIT is denied" in r for f in denied["models"][0]["findings"]
+               if f["rule"] == "license-policy" for r in [f["message"]])
+    unparsable = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], deny={"expressions": ["mit and ("]},
+                       include_training_data=False)
+    assert not [f for f in unparsable["models"][0]["findings"] if f["rule"] == "license-policy"]
