@@ -1,4 +1,4 @@
-"""The built-in catalogue (data/*.yaml) as plain data: its records, its one alias map, and a lineage snapshot.
+"""The built-in catalogue (api/data/*.yaml) as plain data: its records, its one alias map, and a lineage snapshot.
 
 Imports neither Flask nor SQLAlchemy: the offline `pedigree` command answers from it with no database.
 The database is seeded from the same records by `api.store.seed`.
@@ -16,7 +16,7 @@ from api.domain import expressions
 from api.domain.in_force import licence_in_force
 from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 # libyaml's safe loader where PyYAML was built with it (ten times faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

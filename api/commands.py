@@ -136,9 +136,8 @@ def _cards_in(paths: tuple[str, ...]):
 @click.option("--atomic", is_flag=True, help="All or nothing: if any card fails, import none.")
 def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
     """Import Hugging Face model cards from files or folders (org__name.md, or org/name/README.md)."""
-    from api.store.imports import import_cards
-
     from api.store import audit
+    from api.store.imports import import_cards
 
     audit.current_actor.set("import-cards")
     cards = _cards_in(paths)

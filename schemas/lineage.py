@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.domain.vocabulary import PARENT_RELATIONS
-from schemas.common import ListArgsSchema, RepoId, page_of
+from schemas.common import ListArgsSchema, page_of
 
 MAX_DEPTH = 50
 

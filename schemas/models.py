@@ -8,8 +8,8 @@ from api.domain.limits import MAX_DATASETS, MAX_PARENTS
 from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
 from schemas.common import (
     PARTIAL_DATE_PATTERN,
-    FullDate,
     Expression,
+    FullDate,
     ListArgsSchema,
     RepoId,
     SourceUrl,

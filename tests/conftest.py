@@ -13,15 +13,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api import create_app
-from api.store import migrate
+from api.store import migrate, tokens
 from api.store.db import get_engine
-from api.store import tokens
 
 PG_URL = os.environ.get("PEDIGREE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.store.seed import CATALOGUE_ONLY_KEYS
 from api.catalogue import read_catalogue
+from api.store.seed import CATALOGUE_ONLY_KEYS
 from tests.helpers import post_dataset, post_model
 
 LLAMA2 = "LicenseRef-scancode-llama-2-license-2023"

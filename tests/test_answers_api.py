@@ -70,7 +70,7 @@ def test_terms_as_of_before_and_after_a_licence_change(catalogue_client):
     path = "/v1/models/tiiuae/falcon-40b/terms"
     before = catalogue_client.get(path + "?as_of=2023-05-28").json
     after = catalogue_client.get(path + "?as_of=2023-06-30").json
-    declared = lambda body: next(l for l in body["licenses"] if l["role"] == "declared")["expression"]  # noqa: E731
+    declared = lambda body: next(l for l in body["licenses"] if l["role"] == "declared")["expression"]
     assert declared(before) == "LicenseRef-TII-Falcon-LLM-1.0"
     assert declared(after) == "Apache-2.0"
     assert after["terms"]["commercial_use"]["value"] == "allowed"

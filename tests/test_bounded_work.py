@@ -4,7 +4,6 @@ problem+json with Retry-After and change nothing; a large import lets other writ
 import threading
 import time
 
-import pytest
 from sqlalchemy import insert, text
 
 from api.store.db import get_engine, make_engine

@@ -2,8 +2,8 @@
 
 from sqlalchemy.orm import Session
 
-from api.store.db import get_engine
 from api.store import conflict_index
+from api.store.db import get_engine
 from api.store.tables import ModelConflict
 from tests.helpers import post_dataset, post_licence, post_model
 
@@ -156,7 +156,7 @@ def test_reading_conflicts_costs_a_page_not_the_graph(client, app, database):
                                                 for r in rows])
     engine.dispose()
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(get_engine(app), "before_cursor_execute", listener)
     try:
         page = client.get("/v1/conflicts?limit=1").json

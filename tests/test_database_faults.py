@@ -14,9 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from api import create_app
-from api.store import migrate
+from api.store import migrate, tokens
 from api.store.db import get_engine
-from api.store import tokens
 from tests.conftest import IN_CI
 from tests.server import Gunicorn, free_port
 

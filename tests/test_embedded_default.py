@@ -7,8 +7,8 @@ import sys
 from sqlalchemy.orm import Session
 
 from api import create_app
-from api.store.db import get_engine
 from api.store import tokens
+from api.store.db import get_engine
 from api.store.seed import read_catalogue
 from tests.server import ROOT, Gunicorn
 

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from api.catalogue import read_catalogue
-from api.store.db import get_engine
 from api.store import licences as licence_store
+from api.store.db import get_engine
 from api.store.tables import HubRecord
 from schemas.licences import LicenceSchema
 from tests.conftest import _migrated_app

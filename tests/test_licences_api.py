@@ -55,7 +55,7 @@ def test_licence_list_filters(client):
     post_licence(client, "Apache-2.0", categories=["Permissive"], aliases=["apache-2.0"])
     post_licence(client, "CC-BY-NC-4.0", categories=["Source-available", "non-commercial"])
     post_licence(client, "MIT", categories=["Permissive"])
-    ids = lambda r: [item["id"] for item in r.json["data"]]  # noqa: E731
+    ids = lambda r: [item["id"] for item in r.json["data"]]
     assert ids(client.get("/v1/licenses?category=permissive")) == ["Apache-2.0", "MIT"]
     assert ids(client.get("/v1/licenses?category=non-commercial")) == ["CC-BY-NC-4.0"]
     assert ids(client.get("/v1/licenses?q=by-nc")) == ["CC-BY-NC-4.0"]

@@ -180,7 +180,7 @@ def test_model_list_filters(licensed):
     post_model(client, "acme/quant", organisation="acme", license="Apache-2.0 OR MIT",
                parents=[{"id": "acme/tune", "relation": "quantized"}])
     post_model(client, "gpt2", organisation="OpenAI", name="GPT-2 100%_real")
-    ids = lambda path: [m["id"] for m in client.get(path).json["data"]]  # noqa: E731
+    ids = lambda path: [m["id"] for m in client.get(path).json["data"]]
     assert ids("/v1/models?license=MIT") == ["acme/quant", "acme/tune"]
     assert ids("/v1/models?license=llama2") == ["meta/base"]
     assert ids("/v1/models?organisation=ACME") == ["acme/quant", "acme/tune"]

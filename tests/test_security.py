@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.store.db import get_engine
 from api.store import tokens
+from api.store.db import get_engine
 from api.store.tables import ApiToken
 from tests.helpers import assert_problem, post_model
 
@@ -241,7 +241,7 @@ def test_the_service_never_fetches_a_client_supplied_url(client):
     hits = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(200)
             self.end_headers()

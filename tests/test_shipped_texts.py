@@ -1,7 +1,7 @@
 """The licence texts and use policies shipped for notice bundles match the catalogue they serve."""
 
-from api.documents import license_texts
 from api.catalogue import read_catalogue
+from api.documents import license_texts
 
 
 def test_every_shipped_text_belongs_to_a_catalogue_licence():

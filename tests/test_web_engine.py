@@ -7,9 +7,9 @@ import dataclasses
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.store.db import get_engine
 from api.domain.terms import effective_terms
 from api.domain.verdicts import Use, evaluate
+from api.store.db import get_engine
 from api.store.snapshots import load_snapshot
 from api.store.tables import LanguageModel
 from api.web.engine import commercial_verdicts

@@ -309,7 +309,10 @@ def run_notice(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from api.version import VERSION
+
     parser = argparse.ArgumentParser(prog="pedigree", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"pedigree {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check a manifest of models against a policy")
     check.add_argument("manifest", help="model ids: .txt (one per line), .json/.yaml list, or a requirements-like "

@@ -1,4 +1,4 @@
-"""Licence texts and acceptable-use policies shipped with the catalogue (data/licence-texts, data/use-policies).
+"""Licence texts and acceptable-use policies shipped with the catalogue (api/data/licence-texts, api/data/use-policies).
 
 Plain file reads: no Flask, no SQLAlchemy, so the offline CLI uses them too.
 """
@@ -6,7 +6,6 @@ Plain file reads: no Flask, no SQLAlchemy, so the offline CLI uses them too.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml

@@ -64,7 +64,7 @@ class _Document:
                   **({"comment": comment} if comment else {})})
 
 
-def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:
+def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:  # noqa: C901 - to split (issue 10 follow-up)
     """The SPDX 3.0.1 document (as a JSON-LD dict) of `model_id` and everything above it."""
     lineage = dataclasses.replace(lineage, root=model_id)
     reached = provenance_paths(lineage)

@@ -97,7 +97,7 @@ def provenance_paths(lineage: Lineage) -> dict[tuple[str, str], list[Hop]]:
     return binding_paths(lineage, cut=False)[0]
 
 
-def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:
+def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:  # noqa: C901 - to split (issue 10 follow-up)
     """Shortest path to every model and dataset above the root *whose terms still bind it*, and the cut ones.
 
     A rights holder's relicensing ends the chain (DESIGN §2): a model released by holder H under its own

@@ -50,7 +50,7 @@ def _consulted(use: Use) -> set[str]:
     return terms
 
 
-def _judge(c: Contribution, use: Use) -> list[TermFinding]:
+def _judge(c: Contribution, use: Use) -> list[TermFinding]:  # noqa: C901 - to split (issue 10 follow-up)
     """What one contribution means for the use."""
     term, value = c.term, c.value
     where = f" ({c.explain()})"

@@ -15,7 +15,6 @@ import fcntl
 import hashlib
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import http
 
-from flask import Blueprint, Flask, send_from_directory
 import flask_smorest
+from flask import Blueprint, Flask, send_from_directory
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
-from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter
 
 from api.domain.vocabulary import LICENCE_ID_PATTERN, REPO_ID_PATTERN

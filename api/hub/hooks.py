@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from api.store.db import get_session
-from api.domain.vocabulary import is_repo_id
 from api.domain.errors import DomainError
+from api.domain.vocabulary import is_repo_id
 from api.http.errors import Problem
 from api.hub.resolver import Outcome, Resolver
 from api.store.common import resolve_model_ids
+from api.store.db import get_session
 
 MODEL_BLUEPRINTS = {"models", "lineage", "terms", "shipping", "web"}  # every read of one model: API, notice, SPDX, page
 COMPLIANCE_PATH = "/v1/compliance/check"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from sqlalchemy import delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from api.store import models as model_store
 from api.store.common import resolve_model_id
 from api.store.imports import CardInput, import_card
 from api.store.tables import HubRecord, LanguageModel, ModelAlias, ParentEdge, utcnow
+
 
 def cutoff(ttl_seconds: int, now: dt.datetime | None = None) -> dt.datetime:
     return (now or utcnow()) - dt.timedelta(seconds=ttl_seconds)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.domain.vocabulary import is_repo_id
 from api.domain.errors import DomainError
+from api.domain.vocabulary import is_repo_id
 from api.http.errors import Problem
 from api.hub import records
 from api.hub.client import HubClient, HubError, HubGated, HubModel, HubNotFound, HubUnavailable

@@ -2,9 +2,9 @@
 
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.store.compliance import check_batch
+from api.store.db import get_session
 from schemas.compliance import ComplianceReportSchema, ComplianceRequestSchema
 
 blp = Blueprint("compliance", __name__, url_prefix="/v1/compliance",

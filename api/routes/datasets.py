@@ -2,14 +2,14 @@
 
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.http.conditional import not_modified, require_if_match, with_etag
-from api.routes.history import history_route
+from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.http.paging import page_body
+from api.routes.history import history_route
 from api.store import datasets as store
 from api.store.common import transaction
+from api.store.db import get_session
 from schemas.common import partial_update
-from api.http.openapi import PedigreeBlueprint as Blueprint
 from schemas.datasets import DatasetListArgsSchema, DatasetPageSchema, DatasetSchema, DatasetUpdateSchema
 
 blp = Blueprint("datasets", __name__, url_prefix="/v1/datasets",

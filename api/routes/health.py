@@ -5,11 +5,11 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.store.db import get_engine
-from api.store.postgres_guard import server_of
-from api.http.watchdog import watchdog
 from api.http.errors import problem_response
 from api.http.openapi import PedigreeBlueprint as Blueprint
+from api.http.watchdog import watchdog
+from api.store.db import get_engine
+from api.store.postgres_guard import server_of
 
 blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.http.paging import page_body
 from api.store import audit
 from api.store.common import Page
+from api.store.db import get_session
 from schemas.history import HistoryArgsSchema, HistoryPageSchema
 
 

@@ -7,11 +7,11 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from api.store.db import get_session
 from api.http.errors import Problem
 from api.http.openapi import PedigreeBlueprint as Blueprint
-from api.store.imports import CardInput, import_cards
 from api.http.watchdog import watchdog
+from api.store.db import get_session
+from api.store.imports import CardInput, import_cards
 from schemas.imports import MAX_CARD_BYTES, MAX_CARDS, ImportRequestSchema, ImportResponseSchema
 
 MAX_ATOMIC_CARDS = 20

@@ -6,15 +6,15 @@ from flask import Blueprint as FlaskBlueprint
 from flask import redirect, request
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.http.auth import declare
 from api.http.conditional import not_modified, require_if_match, with_etag
-from api.routes.history import history_route
+from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.http.paging import page_body
+from api.routes.history import history_route
 from api.store import licences as store
 from api.store.common import transaction
+from api.store.db import get_session
 from schemas.common import partial_update
-from api.http.openapi import PedigreeBlueprint as Blueprint
 from schemas.licences import LicenceListArgsSchema, LicencePageSchema, LicenceSchema, LicenceUpdateSchema
 
 blp = Blueprint("licenses", __name__, url_prefix="/v1/licenses",

@@ -2,14 +2,14 @@
 
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.http.conditional import not_modified, require_if_match, with_etag
-from api.routes.history import history_route
+from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.http.paging import page_body, whole_list
+from api.routes.history import history_route
 from api.store import models as store
 from api.store.common import transaction
+from api.store.db import get_session
 from schemas.common import partial_update
-from api.http.openapi import PedigreeBlueprint as Blueprint
 from schemas.models import (
     LanguageModelListArgsSchema,
     LanguageModelPageSchema,

@@ -3,10 +3,10 @@
 from flask import Response
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.domain.verdicts import Use
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.store import terms
+from api.store.db import get_session
 from api.store.shipping import licence_records
 from schemas.shipping import BomArgsSchema, NoticeArgsSchema
 

@@ -2,12 +2,12 @@
 
 from flask.views import MethodView
 
-from api.store.db import get_session
 from api.http.errors import Problem
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.http.paging import whole_list
 from api.store import tokens as store
 from api.store.common import transaction
+from api.store.db import get_session
 from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenPageSchema, TokenRevokeArgsSchema, TokenSchema
 
 blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.store import postgres_guard, sqlite_timeouts
 from api.http.watchdog import watchdog
+from api.store import postgres_guard, sqlite_timeouts
 
 
 def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.domain import model_cards
+from api.domain.errors import DomainError
 from api.domain.limits import model_limit_errors
 from api.domain.vocabulary import is_repo_id
-from api.domain.errors import DomainError
 from api.store import datasets as dataset_store
 from api.store import models as model_store
 from api.store.common import resolve_licence_names, resolve_model_id, resolve_model_ids

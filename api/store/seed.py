@@ -1,4 +1,4 @@
-"""Load the built-in catalogue (data/*.yaml) through the same validation and writes as the API."""
+"""Load the built-in catalogue (api/data/*.yaml) through the same validation and writes as the API."""
 
 from __future__ import annotations
 
