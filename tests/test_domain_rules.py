@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.domain.conflicts import conflicts
-from api.domain.lineage import DatasetNode, ModelNode, TrainingLink, binding_paths
+from api.domain.lineage import DatasetNode, ModelNode, TrainingLink, binding_paths, binding_reach
 from api.domain.terms import effective_terms
 from api.domain.verdicts import Use, evaluate
 from tests.domain_builders import STANDARD, lineage
@@ -172,6 +172,43 @@ def test_a_rights_holder_cut_never_loosens_a_third_partys_own_licence(licences, 
     own_only = evaluate(effective_terms(lineage("m0", {"m0": licences[0]})), use)
     if own_only["verdict"] == "forbidden":
         assert evaluate(with_cut, use)["verdict"] == "forbidden"
+
+
+def test_a_cut_above_holds_although_the_root_itself_releases_nothing():
+    # The root has no licence (so it cuts nothing itself); Meta's own relicensing above it still ends
+    # Meta's older licence. (The walk once let an empty cut set switch the cut off for the whole walk.)
+    models = {"acme/tune": None, "meta-llama/Llama-3.2-1B": "L3", "meta-llama/Llama-3.1-8B": "L2"}
+    lin = lineage("acme/tune", models, LLAMA_EDGES)
+    paths, superseded = binding_paths(lin)
+    assert ("model", "meta-llama/Llama-3.1-8B") not in paths
+    assert [(s.id, s.by) for s in superseded] == [("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.2-1B")]
+    assert "AUP-2" not in effective_terms(lin).as_dict()["terms"]["use_restrictions"]["value"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(licences=st.lists(st.sampled_from([None, "MIT", "L2", "L3"]), min_size=5, max_size=5),
+       holders=st.lists(HOLDERS, min_size=5, max_size=5),
+       edges=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), max_size=8),
+       trained=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 1)), max_size=3),
+       generators=st.lists(st.sampled_from([None, 0, 1, 2, 3, 4]), min_size=2, max_size=2))
+def test_binding_reach_meets_what_binding_paths_reaches(licences, holders, edges, trained, generators):
+    ids = [f"m{i}" for i in range(5)]
+    parents = sorted({(ids[a], ids[b]) for a, b in edges if a < b})
+    datasets = {f"d{j}": ("MIT", ids[g] if g is not None else None) for j, g in enumerate(generators)}
+    lin = lineage("m0", dict(zip(ids, licences)), parents, datasets=datasets,
+                  training=sorted({(ids[m], f"d{d}") for m, d in trained}),
+                  holders={i: h for i, h in zip(ids, holders) if h})
+    for root in ids:
+        at = lineage(root, dict(zip(ids, licences)), parents, datasets=datasets,
+                     training=[(t.model, t.dataset) for t in lin.training],
+                     holders={i: h for i, h in zip(ids, holders) if h})
+        ancestry = binding_paths(lineage(root, dict(zip(ids, licences)), parents,
+                                         holders={i: h for i, h in zip(ids, holders) if h}))[0]
+        full = binding_paths(at)[0]
+        reach = binding_reach(lin, root)
+        assert reach.ancestors == {c for k, c in ancestry if k == "model"}
+        assert reach.datasets == {c for k, c in full if k == "dataset"}
+        assert reach.generators == {c for k, c in full if k == "model"} - reach.ancestors
 
 
 # --- 3. Conflicts compare what is known -----------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -32,7 +33,7 @@ class ModelNode:
 
     def holder(self) -> str | None:
         """The rights holder, lower-cased: the recorded one, else the Hub organisation of the id."""
-        return (self.rights_holder or namespace(self.id) or "").lower() or None
+        return _holder(self.rights_holder, self.id)
 
     def releases_own_licence(self) -> bool:
         """A described record that declares a licence: its holder's older licences stop here."""
@@ -66,6 +67,11 @@ class Lineage:
     datasets: dict[str, DatasetNode] = field(default_factory=dict)
     training: list[TrainingLink] = field(default_factory=list)
     licences: dict[str, LicenceRecord] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=65536)
+def _holder(rights_holder: str | None, model_id: str) -> str | None:
+    return (rights_holder or namespace(model_id) or "").lower() or None
 
 
 def namespace(record_id: str) -> str | None:
@@ -111,14 +117,7 @@ def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, s
     for link in lineage.training:
         data.setdefault(link.model, []).append((link.dataset, f"trained_on:{link.stage}"))
 
-    def holder(model_id: str) -> str | None:
-        node = lineage.models.get(model_id)
-        return node.holder() if node else None
-
-    def cuts_after(model_id: str, holders: frozenset[str]) -> frozenset[str]:
-        node = lineage.models.get(model_id)
-        releases = cut and node is not None and node.releases_own_licence()
-        return holders | {node.holder()} if releases else holders
+    holder, cuts_after = _holder_rules(lineage, cut)
 
     start = ("model", lineage.root)
     paths: dict[tuple[str, str], list[Hop]] = {start: [Hop(lineage.root, "model", None)]}
@@ -162,6 +161,151 @@ def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, s
         if (kind, model_id) not in paths
     ]
     return paths, superseded
+
+
+def _holder_rules(lineage: Lineage, cut: bool):
+    """The two questions the binding walk asks of a model, answered once per model: its holder, and
+    the holders cut once the walk has passed it."""
+    holders: dict[str, str | None] = {}
+    releasing: dict[str, str | None] = {}
+
+    def holder(model_id: str) -> str | None:
+        if model_id not in holders:
+            node = lineage.models.get(model_id)
+            holders[model_id] = node.holder() if node else None
+        return holders[model_id]
+
+    def cuts_after(model_id: str, cut_so_far: frozenset[str]) -> frozenset[str]:
+        if model_id not in releasing:
+            node = lineage.models.get(model_id)
+            releasing[model_id] = node.holder() if cut and node is not None and node.releases_own_licence() else None
+        owner = releasing[model_id]
+        return cut_so_far | {owner} if owner is not None and owner not in cut_so_far else cut_so_far
+
+    return holder, cuts_after
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What the binding walk from a root meets, without the paths: models through parent edges only
+    (the root among them), datasets, and models met only through training data (generators)."""
+
+    ancestors: frozenset[str]
+    datasets: frozenset[str]
+    generators: frozenset[str]
+
+
+def binding_reach(lineage: Lineage, root: str | None = None) -> Reach:
+    """The records `binding_paths` would give paths to, with and without training data, in one walk."""
+    root = lineage.root if root is None else root
+    return binding_reaches(lineage, [root])[root]
+
+
+def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:
+    """`binding_reach` for many roots of one snapshot: what is reached from each state of the walk is
+    worked out once and shared by every root whose walk enters that state.
+
+    A state is the same as in `binding_paths` (a record and the holders cut on the way in), also marked
+    by whether a dataset was crossed on the way; no paths are built.
+    """
+    up: dict[str, list[str]] = {}
+    for link in lineage.parents:
+        up.setdefault(link.child, []).append(link.parent)
+    data: dict[str, list[str]] = {}
+    for link in lineage.training:
+        data.setdefault(link.model, []).append(link.dataset)
+    holder, cuts_after = _holder_rules(lineage, True)
+    empty: frozenset[str] = frozenset()
+    Found = tuple[frozenset[str], frozenset[str], frozenset[str]]  # ancestors, models, datasets
+    memo: dict[tuple, Found] = {}
+
+    def successors(kind: str, node: str, cut: frozenset[str], crossed: bool) -> list[tuple]:
+        if kind == "model":
+            return ([("model", parent, cut, crossed) for parent in up.get(node, ())]
+                    + [("dataset", dataset, cut, True) for dataset in data.get(node, ())])
+        dataset = lineage.datasets.get(node)
+        return [("model", dataset.generated_by, cut, True)] if dataset and dataset.generated_by else []
+
+    def entered(state: tuple) -> list[tuple]:
+        """The states one step on from entering `state` (the entered model's own cut applied)."""
+        kind, node, cut, crossed = state
+        return successors(kind, node, cuts_after(node, cut) if kind == "model" else cut, crossed)
+
+    def own(state: tuple) -> Found:
+        kind, node, cut, crossed = state
+        if kind == "dataset":
+            return empty, empty, frozenset((node,))
+        owner = holder(node)
+        if owner is not None and owner in cut:
+            return empty, empty, empty
+        return (empty if crossed else frozenset((node,))), frozenset((node,)), empty
+
+    def solve(start: tuple) -> Found | None:
+        """Post-order over the states below `start`; None if the data loops (a generated-data cycle)."""
+        stack, on_path = [(start, False)], set()
+        while stack:
+            state, done = stack.pop()
+            if state in memo:
+                continue
+            if done:
+                on_path.discard(state)
+                parts = [own(state), *(memo[s] for s in entered(state))]
+                memo[state] = (frozenset().union(*(p[0] for p in parts)), frozenset().union(*(p[1] for p in parts)),
+                               frozenset().union(*(p[2] for p in parts)))
+                continue
+            if state in on_path:
+                return None
+            on_path.add(state)
+            stack.append((state, True))
+            for following in entered(state):
+                if following in on_path:
+                    return None
+                if following not in memo:
+                    stack.append((following, False))
+        return memo[start]
+
+    out: dict[str, Reach] = {}
+    for root in dict.fromkeys(roots):
+        below = [solve(s) for s in successors("model", root, cuts_after(root, empty), False)]
+        if any(found is None for found in below):
+            return {r: _walk_reach(lineage, r, up, data, holder, cuts_after) for r in dict.fromkeys(roots)}
+        ancestors = frozenset({root}).union(*(f[0] for f in below))
+        models = frozenset({root}).union(*(f[1] for f in below))
+        datasets = frozenset().union(*(f[2] for f in below))
+        out[root] = Reach(ancestors, datasets, models - ancestors)
+    return out
+
+
+def _walk_reach(lineage: Lineage, root: str, up, data, holder, cuts_after) -> Reach:
+    """One root's reach by a plain breadth-first walk of its states (what a looping graph needs)."""
+    ancestors, models, datasets = {root}, {root}, set()
+    start = ("model", root, cuts_after(root, frozenset()), False)
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        kind, node, cut, via_data = queue.popleft()
+        if kind == "model":
+            steps = [("model", parent, via_data) for parent in up.get(node, ())]
+            steps += [("dataset", dataset, True) for dataset in data.get(node, ())]
+        else:
+            dataset = lineage.datasets.get(node)
+            steps = [("model", dataset.generated_by, True)] if dataset and dataset.generated_by else []
+        for target_kind, target, crossed in steps:
+            next_cut = cut
+            if target_kind == "model":
+                owner = holder(target)
+                if owner is None or owner not in cut:
+                    models.add(target)
+                    if not crossed:
+                        ancestors.add(target)
+                next_cut = cuts_after(target, cut)
+            else:
+                datasets.add(target)
+            state = (target_kind, target, next_cut, crossed)
+            if state not in seen:
+                seen.add(state)
+                queue.append(state)
+    return Reach(frozenset(ancestors), frozenset(datasets), frozenset(models - ancestors))
 
 
 def model_depths(parents: list[ParentLink], start: str, max_depth: int | None = None,

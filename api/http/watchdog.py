@@ -2,7 +2,8 @@
 
 One watchdog thread per process looks at the requests in flight ten times a second:
 
-- a request past its deadline (`PEDIGREE_REQUEST_TIMEOUT`) gets `RequestTimeout` raised in its thread
+- long loops end themselves at the deadline (`check_deadline()`); a request still running half a second
+  past its deadline (`PEDIGREE_REQUEST_TIMEOUT`) gets `RequestTimeout` raised in its thread
   (CPython's asynchronous exception: it lands at the next Python instruction, so it ends runaway Python
   work) and its database sockets are shut, so a call blocked inside the driver returns too;
 - a request that has held a database connection for longer than `STALL_AFTER` makes the watchdog ask the
@@ -28,7 +29,8 @@ TICK = 0.1
 STALL_AFTER = 1.0  # a database call this old makes the watchdog probe the server
 PROBE_TIMEOUT = 1.0
 DOWN_FOR = 1.0
-REFIRE_AFTER = 0.5  # after a failed probe, fail new connections at once for this long (then probe again)
+REFIRE_AFTER = 0.5  # an asynchronous exception swallowed in a finaliser is raised again after this long
+GRACE = 0.5  # loops that call check_deadline() end themselves; the asynchronous exception waits this long
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)  # PostgreSQL's SSLRequest: any live server answers one byte
 
 
@@ -177,7 +179,8 @@ class Watchdog:
         with self._lock:
             # Fire again if a request keeps running: an asynchronous exception that lands in a finaliser
             # (__del__, a weakref callback) is swallowed there.
-            late = [r for r in self._requests.values() if now > r.deadline and not r.answering
+            # The first one waits a moment past the deadline, for code that ends itself at check_deadline().
+            late = [r for r in self._requests.values() if now > r.deadline + GRACE and not r.answering
                     and (not r.fired or now - r.fired_at > REFIRE_AFTER)]
             for request in late:
                 request.fired, request.fired_at = True, now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from api.domain.lineage import Lineage, ModelNode, ParentLink, TrainingLink, binding_paths
+from api.domain.lineage import Lineage, ModelNode, ParentLink, Reach, TrainingLink, binding_reaches
 from api.domain.terms import EffectiveTerms, effective_terms
 from api.domain.verdicts import VERDICTS, Use, evaluate
 
@@ -44,12 +44,13 @@ def commercial_verdicts(snapshot: Lineage, model_ids: list[str], *, strict: bool
     """
     asked = use(commercial=True, strict=strict)
     judged = _group_verdicts(snapshot, asked, {"training_data": _mode(strict)})
+    reaches = binding_reaches(snapshot, [m for m in model_ids if m in snapshot.models])
     out = {}
     for model_id in model_ids:
         if model_id not in snapshot.models:
             out[model_id] = "unknown"
             continue
-        keys = _groups_reached(snapshot, model_id)
+        keys = _groups_reached(model_id, reaches[model_id])
         out[model_id] = max((judged.get(key, "unknown") for key in keys), key=VERDICTS.index)
     return out
 
@@ -97,17 +98,12 @@ def _group_verdicts(snapshot: Lineage, asked: Use, option: dict[str, Any]) -> di
     return judged
 
 
-def _groups_reached(snapshot: Lineage, root: str) -> set[tuple[str, str, str]]:
+def _groups_reached(root: str, reach: Reach) -> set[tuple[str, str, str]]:
     """The groups the engine's walk from `root` meets (the same binding walk, rights-holder cut included):
     its own licence, ancestors through parent edges, training data, and models reached only through
     training data, as generators."""
-    ancestor_paths, _ = binding_paths(dataclasses.replace(snapshot, root=root, training=[]))
-    full_paths, _ = binding_paths(dataclasses.replace(snapshot, root=root))
-    keys = {("declared", "model", root)} | {("ancestor", "model", carrier) for _, carrier in ancestor_paths
-                                            if carrier != root}
-    for kind, carrier in full_paths:
-        if kind == "dataset":
-            keys.add(("training_data", "dataset", carrier))
-        elif (kind, carrier) not in ancestor_paths:
-            keys.add(("generator", "model", carrier))
+    keys = {("declared", "model", root)}
+    keys |= {("ancestor", "model", carrier) for carrier in reach.ancestors if carrier != root}
+    keys |= {("training_data", "dataset", carrier) for carrier in reach.datasets}
+    keys |= {("generator", "model", carrier) for carrier in reach.generators}
     return keys
