@@ -103,7 +103,7 @@ def provenance_paths(lineage: Lineage) -> dict[tuple[str, str], list[Hop]]:
     return binding_paths(lineage, cut=False)[0]
 
 
-def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:  # noqa: C901 - to split (issue 10 follow-up)
+def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, str], list[Hop]], list[Superseded]]:
     """Shortest path to every model and dataset above the root *whose terms still bind it*, and the cut ones.
 
     A rights holder's relicensing ends the chain (DESIGN §2): a model released by holder H under its own
@@ -201,7 +201,7 @@ def binding_reach(lineage: Lineage, root: str | None = None) -> Reach:
     return binding_reaches(lineage, [root])[root]
 
 
-def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:
+def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # noqa: C901 - to split (issue 10 follow-up)
     """`binding_reach` for many roots of one snapshot: what is reached from each state of the walk is
     worked out once and shared by every root whose walk enters that state.
 
