@@ -19,7 +19,7 @@ from api.domain.conflicts import conflicts
 from api.domain.lineage import Lineage, ParentLink, TrainingLink
 from api.domain.terms import effective_terms
 from api.http.watchdog import watchdog
-from api.store.common import Page
+from api.store.common import Page, keyset_page
 from api.store.snapshots import load_snapshot
 from api.store.tables import (
     Dataset,
@@ -246,11 +246,7 @@ def conflicts_page(session: Session, *, limit: int, after: str | None, licence_i
     if organisation:
         statement = statement.join(LanguageModel, LanguageModel.id == ModelConflict.model_id).where(
             func.lower(LanguageModel.organisation) == organisation.lower())
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
-    if after is not None:
-        statement = statement.where(ModelConflict.model_id > after)
-    rows = list(session.scalars(statement.order_by(ModelConflict.model_id).limit(limit + 1)))
-    next_after = rows[limit - 1].model_id if len(rows) > limit else None
-    items = [{"model": r.model_id, "declared_license": r.declared_licence, "conflicts": r.conflicts}
-             for r in rows[:limit]]
-    return Page(items=items, total=total, limit=limit, next_after=next_after)
+    page = keyset_page(session, statement, ModelConflict.model_id, limit, after)
+    page.items = [{"model": r.model_id, "declared_license": r.declared_licence, "conflicts": r.conflicts}
+                  for r in page.items]
+    return page
