@@ -288,7 +288,7 @@ def test_training_data_caveat_shown_and_strict_checkbox_counts_it_unknown(client
     post_model(client, "acme/crawled", license="LicenseRef-test-open",
                datasets=[{"id": "crawl/web-dump", "stage": "pretraining"}])
     text = html.unescape(page(client, "/models/acme/crawled?evaluate=1&commercial=on"))
-    assert "Caveat (training data licence unknown)" in text and "crawl/web-dump" in text
+    assert "Caveat (training data license unknown)" in text and "crawl/web-dump" in text
     verdict_line = re.compile(r"<h3>Verdict: (.*?)</h3>", re.S)
     assert "Permitted" in verdict_line.search(text).group(1)
     strict = html.unescape(page(client, "/models/acme/crawled?evaluate=1&commercial=on&training_data=strict"))
