@@ -8,9 +8,13 @@ BIN = $(VENV)/bin
 
 .PHONY: run test venv clean screenshot
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed requirements-test.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
 venv: $(BIN)/.installed
@@ -21,7 +25,8 @@ run: venv
 	@echo "  Reads are open; writes need a token: $(BIN)/flask --app wsgi tokens create NAME --scope write"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
-test: venv
+test: $(BIN)/.installed-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Regenerate docs/model-page.png (the README's screenshot) with Debian's headless Chromium.

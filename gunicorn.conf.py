@@ -10,7 +10,7 @@ import os
 
 # Let the app judge request-line length: it answers an over-long URL with a 414 problem+json.
 limit_request_line = 0
-# Above the app's 100 fields of 8190 bytes (api/input_limits.py), which answers 431 problem+json.
+# Above the app's 100 fields of 8190 bytes (api/http/input_limits.py), which answers 431 problem+json.
 limit_request_fields = 1000
 limit_request_field_size = 16384
 

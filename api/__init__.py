@@ -18,26 +18,30 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_from_environment())
     app.config.update(overrides or {})
 
-    from api import auth, bootstrap, bulkhead, cli, cors, db, errors, input_limits, openapi
-    from api.routes import answers, compliance, datasets, health, imports, licences, models, shipping, tokens
+    from api import commands, first_start
+    from api.http import auth, bulkhead, cors, errors, input_limits, openapi
+    from api.routes import compliance, datasets, health, imports, licenses, lineage, models, shipping, terms, tokens
+    from api.store import db
 
     db.init_app(app)
     errors.register(app)
+    input_limits.init_url_check(app)
     auth.init_app(app)
     input_limits.init_app(app)
     bulkhead.init_app(app)
     cors.init_app(app)
     api = openapi.configure(app)
-    for blueprint in (health.blp, licences.blp, models.blp, datasets.blp, answers.blp, imports.blp,
+    for blueprint in (health.blp, licenses.blp, models.blp, datasets.blp, lineage.blp, terms.blp, imports.blp,
                       compliance.blp, tokens.blp, shipping.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(licenses.former_spelling)
     from schemas.imports import ImportRequestSchema
 
     api.spec.components.schema("ImportRequest", schema=ImportRequestSchema)
-    cli.register(app)
+    commands.register(app)
     from api import hub, web
 
     hub.init_app(app)
     web.init_app(app)
-    bootstrap.prepare_embedded_database(app)
+    first_start.prepare_embedded_database(app)
     return app

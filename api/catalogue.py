@@ -1,105 +1,110 @@
-"""Load the built-in catalogue (data/*.yaml) through the same validation and writes as the API."""
+"""The built-in catalogue (api/data/*.yaml) as plain data: its records, its one alias map, and a lineage snapshot.
+
+Imports neither Flask nor SQLAlchemy: the offline `pedigree` command answers from it with no database.
+The database is seeded from the same records by `api.store.seed`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError
-from sqlalchemy.orm import Session
+import yaml
 
-from api.catalogue_files import DATA_DIR, CatalogueError, read_catalogue
-from api.errors import Problem
-from api.store import datasets as dataset_store
-from api.store import licences as licence_store
-from api.store import models as model_store
-from api.tables import Dataset, LanguageModel, Licence
-from schemas.datasets import DatasetSchema
-from schemas.licences import LicenceSchema
-from schemas.models import LanguageModelSchema
+from api.domain import expressions
+from api.domain.in_force import licence_in_force
+from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
 
-# Keys the catalogue may carry that the API schemas do not take.
-CATALOGUE_ONLY_KEYS = ("note", "notes")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# libyaml's safe loader where PyYAML was built with it (ten times faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _validated(schema, record: dict[str, Any], kind: str) -> dict[str, Any]:
-    clean = {key: value for key, value in record.items() if key not in CATALOGUE_ONLY_KEYS}
-    try:
-        return schema.load(clean)
-    except ValidationError as error:
-        raise CatalogueError(f"{kind} '{record.get('id')}': {error.messages}") from None
+class CatalogueError(ValueError):
+    """A catalogue record is invalid; the message names the file and record."""
 
 
-def _apply(kind: str, record_id: str, write, *args) -> Any:
-    try:
-        return write(*args)
-    except Problem as problem:
-        raise CatalogueError(f"{kind} '{record_id}': {problem.detail}") from None
+def catalogue_paths(data_dir: Path, kind: str) -> list[Path]:
+    """`data/<kind>.yaml`, then every `data/<kind>/*.yaml` in name order (one file per family)."""
+    single = data_dir / f"{kind}.yaml"
+    return ([single] if single.exists() else []) + sorted((data_dir / kind).glob("*.yaml"))
 
 
-def parents_first(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Order model records so that every parent in the list comes before its children."""
-    by_id = {m["id"]: m for m in models}
-    ordered: list[dict[str, Any]] = []
-    state: dict[str, str] = {}
-
-    def visit(model_id: str, trail: tuple[str, ...]) -> None:
-        if state.get(model_id) == "done":
-            return
-        if state.get(model_id) == "open":
-            raise CatalogueError("cycle in catalogue: " + " → ".join((*trail, model_id)))
-        state[model_id] = "open"
-        for parent in sorted(p["id"] for p in by_id[model_id].get("parents", [])):
-            if parent in by_id:
-                visit(parent, (*trail, model_id))
-        state[model_id] = "done"
-        ordered.append(by_id[model_id])
-
-    for model_id in sorted(by_id):
-        visit(model_id, ())
-    return ordered
+def read_catalogue(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
+    """The three record lists, as plain data with dates as ISO strings."""
+    catalogue: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("licences", "datasets", "models"):
+        catalogue[kind] = []
+        for path in catalogue_paths(data_dir, kind):
+            with open(path, encoding="utf-8") as handle:
+                records = yaml.load(handle, Loader=_YAML_LOADER) or []
+            if not isinstance(records, list):
+                raise CatalogueError(f"{path}: expected a list of records")
+            catalogue[kind] += [_dates_as_text(record) for record in records]
+    return catalogue
 
 
-def load_catalogue(session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]:
-    """Create or update every catalogue record; the caller commits. Idempotent."""
-    from api.store import audit
+def _dates_as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _dates_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(item) for item in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
 
-    reset = audit.current_actor.set("catalogue")
-    try:
-        return _load(session, read_catalogue(data_dir))
-    finally:
-        audit.current_actor.reset(reset)
+
+def licence_names(catalogue: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The one alias map: every licence id and alias, lower-cased, to the licence id (an id wins over an alias)."""
+    names = {licence["id"].lower(): licence["id"] for licence in catalogue["licences"]}
+    for licence in catalogue["licences"]:
+        for alias in licence.get("aliases", []):
+            names.setdefault(alias.lower(), licence["id"])
+    return names
 
 
-def _load(session: Session, catalogue: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+def snapshot_from_catalogue(catalogue: dict[str, list[dict[str, Any]]], as_of: str | None = None) -> Lineage:
+    """Every catalogue record as one snapshot; set `root` before asking about a model."""
+    names = licence_names(catalogue)
 
-    for record in catalogue["licences"]:
-        data = _validated(LicenceSchema(), record, "licence")
-        if session.get(Licence, data["id"]) is None:
-            _apply("licence", data["id"], licence_store.create_licence, session, data)
-        else:
-            fields = {key: value for key, value in data.items() if key != "id"}
-            _apply("licence", data["id"], licence_store.update_licence, session, data["id"], fields)
+    def canonical(text: str | None) -> str | None:
+        if not text:
+            return None
+        try:
+            return expressions.normalise(text, lambda wanted: {n: names[n] for n in wanted if n in names})[0]
+        except (expressions.InvalidExpression, expressions.UnknownLicences):
+            return text  # left as written: its unknown licences make the terms unknown
 
-    generators: dict[str, str | None] = {}
-    for record in catalogue["datasets"]:
-        data = _validated(DatasetSchema(), record, "dataset")
-        generators[data["id"]] = data.pop("generated_by", None)
-        if session.get(Dataset, data["id"]) is None:
-            _apply("dataset", data["id"], dataset_store.create_dataset, session, data)
-        else:
-            fields = {key: value for key, value in data.items() if key != "id"}
-            _apply("dataset", data["id"], dataset_store.update_dataset, session, data["id"], fields)
+    licences = {
+        lic["id"]: LicenceRecord(lic["id"], lic.get("terms", {}), lic.get("binds_derivatives") or {},
+                                 lic.get("name"), tuple(lic.get("categories", ())))
+        for lic in catalogue["licences"]
+    }
+    models: dict[str, ModelNode] = {}
+    parents: list[ParentLink] = []
+    training: list[TrainingLink] = []
+    for model in catalogue["models"]:
+        history = [{"license": canonical(h["license"]), "effective_from": h.get("effective_from")}
+                   for h in model.get("license_history") or []]
+        current = canonical(model.get("license"))
+        models[model["id"]] = ModelNode(model["id"], licence_in_force(current, history, as_of),
+                                        bool(model.get("placeholder")), model.get("name"), model.get("rights_holder"))
+        parents += [ParentLink(model["id"], p["id"], p["relation"]) for p in model.get("parents", [])]
+        training += [TrainingLink(model["id"], d["id"], d["stage"]) for d in model.get("datasets", [])]
+    datasets = {
+        d["id"]: DatasetNode(d["id"], canonical(d.get("license")), d.get("generated_by"), bool(d.get("placeholder")))
+        for d in catalogue["datasets"]
+    }
+    return Lineage("", models, parents, datasets, training, licences)
 
-    models = [_validated(LanguageModelSchema(), record, "model") for record in catalogue["models"]]
-    for data in parents_first(models):
-        if session.get(LanguageModel, data["id"]) is None:
-            _apply("model", data["id"], model_store.create_model, session, data)
-        else:
-            fields = {key: value for key, value in data.items() if key != "id"}
-            _apply("model", data["id"], model_store.update_model, session, data["id"], fields)
 
-    for dataset_id, generator in generators.items():
-        _apply("dataset", dataset_id, dataset_store.update_dataset, session, dataset_id, {"generated_by": generator})
-
-    return {kind: len(records) for kind, records in catalogue.items()}
+def current_model_ids(catalogue: dict[str, list[dict[str, Any]]], wanted: list[str]) -> dict[str, str]:
+    """Map each wanted id to the catalogue id it names: as written, in another case, or a former id (alias)."""
+    by_key: dict[str, str] = {}
+    for model in catalogue["models"]:
+        for alias in model.get("aliases") or []:
+            by_key.setdefault(alias.lower(), model["id"])
+    exact = {model["id"] for model in catalogue["models"]}
+    by_key.update({model_id.lower(): model_id for model_id in exact})
+    return {w: (w if w in exact else by_key[w.lower()]) for w in wanted if w in exact or w.lower() in by_key}

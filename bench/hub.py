@@ -25,15 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
-from api import migrate  # noqa: E402
-from api.catalogue import load_catalogue  # noqa: E402
-from api.db import make_engine  # noqa: E402
-from bench.lineage import PG_URL, timed  # noqa: E402
-from tests.hub_standin import Served, StandInHub  # noqa: E402
-from tests.server import Gunicorn  # noqa: E402
+from api.store import migrate
+from api.store.db import make_engine
+from api.store.seed import load_catalogue
+from bench.lineage import PG_URL, timed
+from tests.hub_standin import Served, StandInHub
+from tests.server import Gunicorn
 
 CATALOGUE_MODEL = "fluidapp/meta-llama-3.1-8b-instruct-gguf"
 HUB_MODEL = "acme-labs/support-bot-8b-GGUF"

@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session
 
-from api import migrate  # noqa: E402
-from api.catalogue import load_catalogue  # noqa: E402
-from api.db import make_engine  # noqa: E402
-from api.tables import LanguageModel, ModelLicence, ParentEdge  # noqa: E402
-from tests.server import Gunicorn  # noqa: E402
+from api.store import migrate
+from api.store.db import make_engine
+from api.store.seed import load_catalogue
+from api.store.tables import LanguageModel, ModelLicence, ParentEdge
+from tests.server import Gunicorn
 
 PG_URL = os.environ.get("PEDIGREE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LICENCES = ["Apache-2.0", "MIT", "LicenseRef-scancode-llama-2-license-2023", "CC-BY-NC-4.0",

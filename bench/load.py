@@ -17,7 +17,6 @@ import argparse
 import http.client
 import json
 import multiprocessing
-import os
 import random
 import statistics
 import sys
@@ -31,13 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from lineage import PG_URL, build_graph, populate
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
-from api.db import make_engine  # noqa: E402
-from api.store import conflict_index  # noqa: E402
-from lineage import PG_URL, build_graph, populate  # noqa: E402
-from tests.server import Gunicorn  # noqa: E402
+from api.store import conflict_index
+from api.store.db import make_engine
+from tests.server import Gunicorn
 
 
 def percentile(samples: list[float], q: float) -> float:

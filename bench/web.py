@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import insert  # noqa: E402
+from lineage import LICENCES, build_graph, populate
+from sqlalchemy import insert
 
-from api.db import make_engine  # noqa: E402
-from api.tables import LanguageModel, ModelLicence, ParentEdge  # noqa: E402
-from lineage import LICENCES, build_graph, populate  # noqa: E402
-from tests.server import Gunicorn  # noqa: E402
+from api.store.db import make_engine
+from api.store.tables import LanguageModel, ModelLicence, ParentEdge
+from tests.server import Gunicorn
 
 CHAIN = 50
 

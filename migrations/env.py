@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from api.tables import Base
+from api.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -70,7 +70,7 @@ def validate_full_date(value: str) -> None:
     validate_real_date(value)
 
 
-def FullDate(**kwargs) -> fields.String:  # noqa: N802
+def FullDate(**kwargs) -> fields.String:
     """A YYYY-MM-DD date, documented as `format: date`."""
     metadata = {"format": "date", **kwargs.pop("metadata", {})}
     return fields.String(validate=validate_full_date, metadata=metadata, **kwargs)
@@ -79,14 +79,14 @@ def FullDate(**kwargs) -> fields.String:  # noqa: N802
 PARTIAL_DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
 
-def RepoId(**kwargs) -> fields.String:  # noqa: N802 - a field factory reads like a field class
+def RepoId(**kwargs) -> fields.String:
     """A Hugging Face repo id field."""
     metadata = {"pattern": f"^{REPO_ID_PATTERN}$", "example": "meta-llama/Llama-2-7b-hf"}
     metadata.update(kwargs.pop("metadata", {}))
     return fields.String(validate=[validate.Length(1, 193), validate_repo_id], metadata=metadata, **kwargs)
 
 
-def LicenceId(**kwargs) -> fields.String:  # noqa: N802
+def LicenceId(**kwargs) -> fields.String:
     metadata = {"pattern": f"^{LICENCE_ID_PATTERN}$", "example": "Apache-2.0"}
     metadata.update(kwargs.pop("metadata", {}))
     return fields.String(validate=FullMatch(LICENCE_ID_PATTERN, "Not a licence id: letters, digits, '.', '+', '-'."),
@@ -99,7 +99,7 @@ def validate_ascii_uri(value: str) -> None:
         raise ValidationError("Not a URI: use ASCII (percent-encode other characters) and no spaces.")
 
 
-def SourceUrl(**kwargs) -> fields.Url:  # noqa: N802
+def SourceUrl(**kwargs) -> fields.Url:
     """A URL a fact was read from. Stored as given, never fetched."""
     metadata = {"format": "uri", "pattern": "^https?://", "example": "https://huggingface.co/org/model"}
     metadata.update(kwargs.pop("metadata", {}))
@@ -107,7 +107,7 @@ def SourceUrl(**kwargs) -> fields.Url:  # noqa: N802
                       validate=[validate.Length(max=2000), validate_ascii_uri], metadata=metadata, **kwargs)
 
 
-def Expression(**kwargs) -> fields.String:  # noqa: N802
+def Expression(**kwargs) -> fields.String:
     metadata = {
         "description": "SPDX licence expression over licence ids or aliases the service knows; "
         "normalised on write (`apache-2.0 or mit` → `Apache-2.0 OR MIT`).",

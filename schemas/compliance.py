@@ -19,12 +19,12 @@ class ComplianceRequestSchema(Schema):
 
 class ComplianceFindingSchema(Schema):
     severity = fields.String(metadata={"description": "error | warning | note"})
-    rule = fields.String(metadata={"description": "licence-policy | use-forbidden | unknown-terms | unknown-model | "
-                                   "declared-licence-conflict | obligation | training-data-caveat | waiver-expired"})
+    rule = fields.String(metadata={"description": "license-policy | use-forbidden | unknown-terms | unknown-model | "
+                                   "declared-license-conflict | obligation | training-data-caveat | waiver-expired"})
     message = fields.String()
     fix = fields.String(metadata={"description": "One line on how to fix it."})
     term = fields.String()
-    licence = fields.String()
+    license = fields.String()
     provenance = fields.Dict()
     waived_by = fields.Dict()
 
@@ -33,7 +33,7 @@ class ModelComplianceSchema(Schema):
     model = fields.String()
     status = fields.String(metadata={"description": "pass | fail"})
     verdict = fields.String(allow_none=True)
-    licence = fields.String(allow_none=True)
+    license = fields.String(allow_none=True)
     resolved_id = fields.String(metadata={"description": "The model's current id, when it was named by a former id "
                                                          "or in another case."})
     findings = fields.List(fields.Nested(ComplianceFindingSchema))

@@ -11,7 +11,7 @@ class DatasetSchema(Schema):
     id = RepoId(required=True, metadata={"example": "tatsu-lab/alpaca"})
     name = fields.String(allow_none=True, validate=validate.Length(1, 300))
     license = Expression(allow_none=True)
-    licence_ids = fields.List(fields.String(), dump_only=True)
+    license_ids = fields.List(fields.String(), dump_only=True, attribute="licence_ids")
     source_url = SourceUrl(allow_none=True)
     generated_by = RepoId(allow_none=True, metadata={
         "description": "The model whose outputs make up the data; its output terms apply to the data.",

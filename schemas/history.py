@@ -19,10 +19,14 @@ class AuditEventSchema(Schema):
                                     "example": "ci-bot"})
     action = fields.String(metadata={"description": "create | update | delete | add_parent | remove_parent | "
                                      "add_dataset | remove_dataset"})
-    resource_type = fields.String()
+    resource_type = fields.Method("_resource_type", metadata={"description": "license | model | dataset | token"})
     resource_id = fields.String()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+
+    @staticmethod
+    def _resource_type(event) -> str:
+        return "license" if event.resource_type == "licence" else event.resource_type  # the stored name is kept
 
 
 HistoryPageSchema = page_of(AuditEventSchema, "HistoryPage")

@@ -22,8 +22,7 @@ from schemas.common import (
     validate_partial_date,
 )
 
-
-# A count term is capped as the `monthly_active_users` use parameter is (schemas/answers.py).
+# A count term is capped as the `monthly_active_users` use parameter is (schemas/terms.py).
 MAX_COUNT = 10**12
 
 

@@ -8,8 +8,8 @@ from api.domain.limits import MAX_DATASETS, MAX_PARENTS
 from api.domain.vocabulary import PARENT_RELATIONS, TRAINING_STAGES
 from schemas.common import (
     PARTIAL_DATE_PATTERN,
-    FullDate,
     Expression,
+    FullDate,
     ListArgsSchema,
     RepoId,
     SourceUrl,
@@ -90,7 +90,7 @@ class LanguageModelSchema(Schema):
     license_history = fields.List(fields.Nested(LicenceAssignmentSchema), validate=validate.Length(max=50), metadata={
         "description": "Every licence the model was declared under, oldest first; the last one is `license`. "
         "Given on a write, it replaces the history."})
-    licence_ids = fields.List(fields.String(), dump_only=True,
+    license_ids = fields.List(fields.String(), dump_only=True, attribute="licence_ids",
                               metadata={"description": "The licence ids the expression names."})
     source_url = SourceUrl(allow_none=True, metadata={"example": "https://huggingface.co/meta-llama/Llama-2-7b-hf"})
     placeholder = fields.Boolean(load_default=False, metadata={

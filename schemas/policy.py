@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from api.domain.vocabulary import TRAINING_DATA_MODES
 from schemas.common import FullDate, RepoId, StrictBoolean
@@ -21,23 +21,35 @@ class PolicyUseSchema(Schema):
     research_only = StrictBoolean()
 
 
-class LicenceRulesSchema(Schema):
+class FormerSpellingSchema(Schema):
+    """Reads a policy written before the spelling `license` (`licences:`, `licence:`) for one release."""
+
+    FORMER = {"licences": "licenses", "licence": "license"}
+
+    @pre_load
+    def _current_spelling(self, data, **_kwargs):
+        if not isinstance(data, dict):
+            return data
+        return {(self.FORMER[k] if k in self.FORMER and self.FORMER[k] not in data else k): v for k, v in data.items()}
+
+
+class LicenceRulesSchema(FormerSpellingSchema):
     """Licences by id (or alias), whole SPDX expression, or category tag."""
 
     class Meta:
         unknown = RAISE
 
-    licences = fields.List(fields.String(validate=validate.Length(1, 128)), load_default=list)
+    licenses = fields.List(fields.String(validate=validate.Length(1, 128)), load_default=list)
     expressions = fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list)
     tags = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
 
 
-class WaiverSchema(Schema):
+class WaiverSchema(FormerSpellingSchema):
     class Meta:
         unknown = RAISE
 
     model = RepoId(required=True)
-    licence = fields.String(validate=validate.Length(1, 128), load_default=None, metadata={
+    license = fields.String(validate=validate.Length(1, 128), load_default=None, metadata={
         "description": "Only findings about this licence are waived (default: all of the model's)."})
     approved_by = fields.String(required=True, validate=validate.Length(1, 200))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.answers import UseArgsSchema
+from schemas.terms import UseArgsSchema
 
 NOTICE_FORMATS = ("json", "text", "markdown", "zip")
 
@@ -12,7 +12,7 @@ NOTICE_FORMATS = ("json", "text", "markdown", "zip")
 class NoticeArgsSchema(UseArgsSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(NOTICE_FORMATS), metadata={
         "description": "`json` (obligations.json), `text` (the NOTICE file), `markdown` (NOTICE.md) or `zip` "
-                       "(the whole bundle: NOTICE, NOTICE.md, obligations.json, licences/*.txt, policies/*.md)."})
+                       "(the whole bundle: NOTICE, NOTICE.md, obligations.json, licenses/*.txt, policies/*.md)."})
 
 
 class BomArgsSchema(Schema):

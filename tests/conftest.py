@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from api import create_app, migrate
-from api.db import get_engine
-from api.store import tokens
+from api import create_app
+from api.store import migrate, tokens
+from api.store.db import get_engine
 
 PG_URL = os.environ.get("PEDIGREE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -150,7 +150,7 @@ def catalogue_client(request, tmp_path_factory):
     """A client on a database holding the built-in catalogue, shared by read-only tests (never write to it)."""
     db = Database(request.param, tmp_path_factory.mktemp("catalogue"))
     app = _migrated_app(db)
-    from api.catalogue import load_catalogue
+    from api.store.seed import load_catalogue
 
     with Session(get_engine(app)) as session:
         load_catalogue(session)

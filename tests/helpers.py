@@ -12,7 +12,7 @@ def licence_body(licence_id: str, **overrides) -> dict:
 
 
 def post_licence(client, licence_id: str, **overrides) -> dict:
-    response = client.post("/v1/licences", json=licence_body(licence_id, **overrides))
+    response = client.post("/v1/licenses", json=licence_body(licence_id, **overrides))
     assert response.status_code == 201, response.json
     return response.json
 
@@ -44,7 +44,7 @@ def assert_problem(response, status: int, *needles: str) -> dict:
 def snapshot(client) -> dict:
     """Everything the API can list, to compare before and after a failed write."""
     out = {}
-    for kind in ("licences", "models", "datasets"):
+    for kind in ("licenses", "models", "datasets"):
         out[kind] = []
         url = f"/v1/{kind}?limit=500"
         while url:

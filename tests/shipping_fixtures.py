@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.catalogue import CATALOGUE_ONLY_KEYS
-from api.catalogue_files import read_catalogue
+from api.catalogue import read_catalogue
+from api.store.seed import CATALOGUE_ONLY_KEYS
 from tests.helpers import post_dataset, post_model
 
 LLAMA2 = "LicenseRef-scancode-llama-2-license-2023"
@@ -17,7 +17,7 @@ def post_catalogue_licences(client, *ids: str) -> None:
     records = {record["id"]: record for record in read_catalogue()["licences"]}
     for licence_id in ids:
         body = {k: v for k, v in records[licence_id].items() if k not in CATALOGUE_ONLY_KEYS}
-        response = client.post("/v1/licences", json=body)
+        response = client.post("/v1/licenses", json=body)
         assert response.status_code == 201, response.json
 
 

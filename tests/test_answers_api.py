@@ -10,7 +10,7 @@ def test_llama1_derivative_is_forbidden_for_commercial_use_with_llama_licence_as
     body = catalogue_client.get("/v1/models/lmsys/vicuna-7b-v1.3/permitted-use?commercial=true").json
     assert body["verdict"] == "forbidden"
     commercial = [v for v in body["violations"] if v["term"] == "commercial_use"]
-    assert commercial and commercial[0]["provenance"]["licence"] == LLAMA1
+    assert commercial and commercial[0]["provenance"]["license"] == LLAMA1
     assert commercial[0]["provenance"]["imposed_by"] == {"kind": "model", "id": "huggyllama/llama-7b"}
     assert commercial[0]["provenance"]["path"] == ["lmsys/vicuna-7b-v1.3", "huggyllama/llama-7b"]
     terms = catalogue_client.get("/v1/models/lmsys/vicuna-7b-v1.3/terms").json["terms"]
@@ -23,23 +23,23 @@ def test_llama2_finetune_permitted_with_obligations_at_1000_users_forbidden_at_8
     small = catalogue_client.get(base + "1000").json
     assert small["verdict"] == "permitted_with_obligations", small
     assert not small["violations"] and not small["unknowns"]
-    obligation_licences = {o["provenance"]["licence"] for o in small["obligations"]}
+    obligation_licences = {o["provenance"]["license"] for o in small["obligations"]}
     assert LLAMA2 in obligation_licences
     assert any(o["term"] == "use_restrictions" and "Acceptable Use Policy" in o["message"] for o in small["obligations"])
     big = catalogue_client.get(base + "800000000").json
     assert big["verdict"] == "forbidden"
     cap = [v for v in big["violations"] if v["term"] == "max_monthly_active_users"]
-    assert cap and cap[0]["provenance"]["licence"] == LLAMA2 and "700,000,000" in cap[0]["message"]
+    assert cap and cap[0]["provenance"]["license"] == LLAMA2 and "700,000,000" in cap[0]["message"]
 
 
 def test_mit_declared_on_a_llama_base_is_listed_under_conflicts(catalogue_client):
     body = catalogue_client.get("/v1/conflicts?limit=500").json
     listed = {row["model"]: row for row in body["data"]}
     hermes = listed["NousResearch/Nous-Hermes-Llama2-13b"]
-    assert hermes["declared_licence"] == "MIT"
+    assert hermes["declared_license"] == "MIT"
     commercial = next(c for c in hermes["conflicts"] if c["term"] == "commercial_use")
     assert commercial["declared"] == "allowed" and commercial["inherited"] == "conditional"
-    assert commercial["sources"][0]["licence"] == LLAMA2
+    assert commercial["sources"][0]["license"] == LLAMA2
     # Filters: by a licence in the conflict, by organisation.
     by_licence = catalogue_client.get(f"/v1/conflicts?license={LLAMA2}&limit=500").json["data"]
     assert "NousResearch/Nous-Hermes-Llama2-13b" in {r["model"] for r in by_licence}
@@ -70,7 +70,7 @@ def test_terms_as_of_before_and_after_a_licence_change(catalogue_client):
     path = "/v1/models/tiiuae/falcon-40b/terms"
     before = catalogue_client.get(path + "?as_of=2023-05-28").json
     after = catalogue_client.get(path + "?as_of=2023-06-30").json
-    declared = lambda body: next(l for l in body["licences"] if l["role"] == "declared")["expression"]  # noqa: E731
+    declared = lambda body: next(l for l in body["licenses"] if l["role"] == "declared")["expression"]
     assert declared(before) == "LicenseRef-TII-Falcon-LLM-1.0"
     assert declared(after) == "Apache-2.0"
     assert after["terms"]["commercial_use"]["value"] == "allowed"
@@ -84,7 +84,7 @@ def test_training_data_can_be_left_out(catalogue_client):
     without = catalogue_client.get("/v1/models/databricks/dolly-v2-12b/terms?include_training_data=false").json
     assert with_data["share_alike"]["value"] is True
     assert without["terms"]["share_alike"]["value"] is False
-    assert all(l["role"] in ("declared", "ancestor") for l in without["licences"])
+    assert all(l["role"] in ("declared", "ancestor") for l in without["licenses"])
 
 
 def test_bad_use_parameters_are_422_and_unknown_model_404(catalogue_client):

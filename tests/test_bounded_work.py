@@ -4,11 +4,10 @@ problem+json with Retry-After and change nothing; a large import lets other writ
 import threading
 import time
 
-import pytest
 from sqlalchemy import insert, text
 
-from api.db import get_engine, make_engine
-from api.tables import LanguageModel, ModelLicence
+from api.store.db import get_engine, make_engine
+from api.store.tables import LanguageModel, ModelLicence
 from tests.conftest import _migrated_app
 from tests.helpers import assert_problem, post_licence, post_model
 
@@ -38,13 +37,13 @@ def test_a_runaway_request_ends_at_the_deadline_with_a_503_and_writes_nothing(da
     client = _client(app)
     post_licence(client, "Strict", terms={"commercial_use": {"value": "forbidden"}})
     _many_models_under(database, "Strict")
-    before = client.get("/v1/licences/Strict")
+    before = client.get("/v1/licenses/Strict")
     # Changing the terms recomputes the conflicts of every model under the licence: far more than 0.3 s.
-    response = client.patch("/v1/licences/Strict", json={"terms": {"commercial_use": {"value": "allowed"}}},
+    response = client.patch("/v1/licenses/Strict", json={"terms": {"commercial_use": {"value": "allowed"}}},
                             headers={"If-Match": before.headers["ETag"]})
     body = assert_problem(response, 503, "longer than the 0.3 s")
     assert body["type"].endswith("/request-timeout") and response.headers["Retry-After"]
-    after = client.get("/v1/licences/Strict")
+    after = client.get("/v1/licenses/Strict")
     assert after.headers["ETag"] == before.headers["ETag"]
     assert after.json["terms"]["commercial_use"]["value"] == "forbidden"
     # the service is healthy afterwards: cheap requests answer, on fresh and pooled connections alike

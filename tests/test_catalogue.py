@@ -2,10 +2,10 @@
 
 from sqlalchemy.orm import Session
 
-from api.catalogue import load_catalogue, read_catalogue
-from api.db import get_engine
 from api.domain.graph import path_upwards
 from api.domain.vocabulary import UNKNOWN
+from api.store.db import get_engine
+from api.store.seed import load_catalogue, read_catalogue
 from tests.helpers import snapshot
 
 CATALOGUE = read_catalogue()
@@ -25,7 +25,7 @@ def test_loads_into_empty_and_populated_database_idempotently(app, client):
     client.patch("/v1/models/mistralai/Mistral-7B-v0.1", json={"name": "edited by hand"})
     _load(app)
     second = snapshot(client)
-    strip = lambda s: {k: [{f: v for f, v in r.items() if f != "updated_at"} for r in rs] for k, rs in s.items()}  # noqa: E731
+    strip = lambda s: {k: [{f: v for f, v in r.items() if f != "updated_at"} for r in rs] for k, rs in s.items()}
     assert strip(second) == strip(first)
     assert len(second["models"]) == len(CATALOGUE["models"])
 

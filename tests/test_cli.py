@@ -105,7 +105,7 @@ def test_formats(job):
     jsonschema.validate(sarif, SARIF_SCHEMA)
     errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
     assert errors and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] == 3 for r in errors)
-    assert {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]} >= {"use-forbidden", "licence-policy"}
+    assert {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]} >= {"use-forbidden", "license-policy"}
 
     markdown = run(*base, "--format", "markdown").stdout
     assert markdown.startswith("## ❌ Pedigree licence check: fail")

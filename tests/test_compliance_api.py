@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import event
 
-from api.db import get_engine
+from api.store.db import get_engine
 from tests.helpers import assert_problem
 
 LLAMA2 = "LicenseRef-scancode-llama-2-license-2023"
@@ -40,7 +40,7 @@ def test_pass_fail_and_unknown_ids_are_findings(catalogue_client):
 def test_or_passes_if_any_branch_is_allowed_and_needs_every_and_part(catalogue_client):
     # A model under "A OR B" and one under "A AND B", built from licences the catalogue has.
     client = catalogue_client
-    policy = {"allow": {"licences": ["MIT"]}, "include_training_data": False}
+    policy = {"allow": {"licenses": ["MIT"]}, "include_training_data": False}
     either = check(client, ["gpt2"], **policy)  # MIT alone
     assert either["result"] == "pass"
     from api.domain.compliance import LicenceRules, Policy, _group_passes
@@ -56,21 +56,21 @@ def test_or_passes_if_any_branch_is_allowed_and_needs_every_and_part(catalogue_c
 
 def test_allow_list_applies_to_inherited_licences(catalogue_client):
     report = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"],
-                   allow={"licences": ["mit", "apache-2.0"]}, include_training_data=False)
+                   allow={"licenses": ["mit", "apache-2.0"]}, include_training_data=False)
     hermes = report["models"][0]
-    policy_findings = [f for f in hermes["findings"] if f["rule"] == "licence-policy"]
+    policy_findings = [f for f in hermes["findings"] if f["rule"] == "license-policy"]
     assert policy_findings and LLAMA2 in policy_findings[0]["message"]
     assert policy_findings[0]["provenance"]["imposed_by"]["id"] == "meta-llama/Llama-2-13b-hf"
     allowed = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"],
-                    allow={"licences": ["mit", "llama2"]}, include_training_data=False)
-    assert not [f for f in allowed["models"][0]["findings"] if f["rule"] == "licence-policy"]
+                    allow={"licenses": ["mit", "llama2"]}, include_training_data=False)
+    assert not [f for f in allowed["models"][0]["findings"] if f["rule"] == "license-policy"]
 
 
 def test_deny_by_tag_and_conflicts_warn_or_fail(catalogue_client):
     denied = check(catalogue_client, ["tatsu-lab/alpaca-7b-wdiff"], deny={"tags": ["non-commercial"]})
-    assert any(f["rule"] == "licence-policy" for f in denied["models"][0]["findings"])
+    assert any(f["rule"] == "license-policy" for f in denied["models"][0]["findings"])
     warn = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], include_training_data=False)
-    conflicts = [f for f in warn["models"][0]["findings"] if f["rule"] == "declared-licence-conflict"]
+    conflicts = [f for f in warn["models"][0]["findings"] if f["rule"] == "declared-license-conflict"]
     assert conflicts and {f["severity"] for f in conflicts} == {"warning"} and warn["result"] == "pass"
     fail = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], include_training_data=False,
                  fail_on_conflicts=True)
@@ -91,7 +91,7 @@ def test_waivers_apply_until_they_expire(catalogue_client):
     assert expired["result"] == "fail"
     assert any(f["rule"] == "waiver-expired" for f in expired["models"][0]["findings"])
     scoped = check(catalogue_client, ["lmsys/vicuna-7b-v1.3"], use={"commercial": True},
-                   waivers=[{**waiver, "expires": tomorrow, "licence": "MIT"}])
+                   waivers=[{**waiver, "expires": tomorrow, "license": "MIT"}])
     assert scoped["result"] == "fail"  # the waiver covers only findings about MIT
 
 
@@ -127,3 +127,14 @@ def test_batch_limits_and_bad_policies(catalogue_client):
     bad_waiver = catalogue_client.post("/v1/compliance/check", json={"models": ["gpt2"], "policy": {
         "waivers": [{"model": "gpt2", "expires": "soon"}]}})
     assert_problem(bad_waiver, 422)
+
+
+def test_policy_expressions_are_read_by_the_expression_parser(catalogue_client):
+    """Aliases inside a policy expression (any case, any nesting) name the licences they alias."""
+    denied = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], deny={"expressions": ["((mit))"]},
+                   include_training_data=False)
+    assert any("the expression MIT is denied" in r for f in denied["models"][0]["findings"]
+               if f["rule"] == "license-policy" for r in [f["message"]])
+    unparsable = check(catalogue_client, ["NousResearch/Nous-Hermes-Llama2-13b"], deny={"expressions": ["mit and ("]},
+                       include_training_data=False)
+    assert not [f for f in unparsable["models"][0]["findings"] if f["rule"] == "license-policy"]

@@ -2,9 +2,9 @@
 
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
 from api.store import conflict_index
-from api.tables import ModelConflict
+from api.store.db import get_engine
+from api.store.tables import ModelConflict
 from tests.helpers import post_dataset, post_licence, post_model
 
 
@@ -60,12 +60,12 @@ def test_graph_writes_keep_the_conflicts_current(client):
 
 def test_a_licence_terms_change_recomputes_every_model_below_it(client):
     _setup(client)
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("allowed")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("allowed")}).status_code == 200
     assert _listed(client) == {}
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("forbidden")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("forbidden")}).status_code == 200
     assert set(_listed(client)) == {"x/mid", "y/leaf"}
     # the name of a licence does not matter to conflicts, and changing it leaves the table as it was
-    assert client.patch("/v1/licences/Strict", json={"name": "Strict, renamed"}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"name": "Strict, renamed"}).status_code == 200
     assert set(_listed(client)) == {"x/mid", "y/leaf"}
 
 
@@ -81,8 +81,8 @@ def test_training_data_and_its_licence_are_followed(client):
     post_dataset(client, "org/synthetic", license="Loose", generated_by="z/apart")
     post_model(client, "u/student", license="Loose", datasets=[{"id": "org/synthetic", "stage": "finetuning"}])
     assert client.patch("/v1/models/z/apart", json={"license": "Strict"}).status_code == 200
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("allowed")}).status_code == 200
-    assert client.patch("/v1/licences/Strict", json={"terms": _terms("forbidden")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("allowed")}).status_code == 200
+    assert client.patch("/v1/licenses/Strict", json={"terms": _terms("forbidden")}).status_code == 200
     found = _listed(client)
     assert found == _per_model(client, ["org/base", "x/mid", "y/leaf", "z/apart", "v/trained", "v/below",
                                         "u/student"])
@@ -142,8 +142,8 @@ def test_reading_conflicts_costs_a_page_not_the_graph(client, app, database):
     and models written behind the ORM's back (never recomputed) are simply not in the table."""
     from sqlalchemy import event, insert
 
-    from api.db import make_engine
-    from api.tables import LanguageModel, ModelLicence, ParentEdge
+    from api.store.db import make_engine
+    from api.store.tables import LanguageModel, ModelLicence, ParentEdge
 
     _setup(client)
     engine = make_engine(database.url, schema=database.schema)
@@ -156,7 +156,7 @@ def test_reading_conflicts_costs_a_page_not_the_graph(client, app, database):
                                                 for r in rows])
     engine.dispose()
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(get_engine(app), "before_cursor_execute", listener)
     try:
         page = client.get("/v1/conflicts?limit=1").json

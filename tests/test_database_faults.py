@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from api import create_app, migrate
-from api.db import get_engine
-from api.store import tokens
+from api import create_app
+from api.store import migrate, tokens
+from api.store.db import get_engine
 from tests.conftest import IN_CI
 from tests.server import Gunicorn, free_port
 

@@ -7,7 +7,7 @@ def test_dataset_crud_and_generator(client):
     created = post_dataset(client, "tatsu-lab/alpaca", name="Alpaca", license="cc-by-nc-4.0",
                            generated_by="openai/text-davinci-003",
                            source_url="https://huggingface.co/datasets/tatsu-lab/alpaca")
-    assert created["license"] == "CC-BY-NC-4.0" and created["licence_ids"] == ["CC-BY-NC-4.0"]
+    assert created["license"] == "CC-BY-NC-4.0" and created["license_ids"] == ["CC-BY-NC-4.0"]
     assert created["generated_by"] == "openai/text-davinci-003"
     assert client.get("/v1/datasets/tatsu-lab/alpaca").json["name"] == "Alpaca"
     listed = client.get("/v1/datasets?generated_by=openai/text-davinci-003").json["data"]
@@ -17,7 +17,7 @@ def test_dataset_crud_and_generator(client):
     assert_problem(client.delete("/v1/models/openai/text-davinci-003"), 409, "generated")
     patched = client.patch("/v1/datasets/tatsu-lab/alpaca", json={"generated_by": None, "license": None})
     assert patched.status_code == 200
-    assert patched.json["generated_by"] is None and patched.json["licence_ids"] == []
+    assert patched.json["generated_by"] is None and patched.json["license_ids"] == []
     assert client.delete("/v1/datasets/tatsu-lab/alpaca").status_code == 204
     assert_problem(client.get("/v1/datasets/tatsu-lab/alpaca"), 404, "tatsu-lab/alpaca")
 

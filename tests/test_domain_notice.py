@@ -16,9 +16,9 @@ def test_each_dataset_behind_a_duty_is_named_and_reasons_merge():
     tree = lineage("me/model", {"me/model": "MIT"}, datasets={"d/one": ("SA", None), "d/two": ("SA", None)},
                    training=[("me/model", "d/one"), ("me/model", "d/two")], licences=licences)
     notice = build_notice(effective_terms(tree), None, INFO, {})
-    texts = {entry["licence"]: entry for entry in notice["licence_texts"]}
+    texts = {entry["license"]: entry for entry in notice["license_texts"]}
     assert texts["SA"]["reasons"] == ["include_license_text", "share_alike"]
-    assert texts["SA"]["file"] == "licences/SA.txt" and texts["MIT"]["file"] is None
+    assert texts["SA"]["file"] == "licenses/SA.txt" and texts["MIT"]["file"] is None
     assert texts["MIT"]["url"] == "https://example.org/MIT"
     share, = notice["share_alike"]
     assert [c["id"] for c in share["required_by"]] == ["d/one", "d/two"]
@@ -30,7 +30,7 @@ def test_an_or_takes_the_branch_the_use_needs():
     tree = lineage("me/model", {"me/model": "MIT OR NC"})
     notice = build_notice(effective_terms(tree), Use(commercial=True), INFO, {})
     assert notice["verdict"] == "permitted_with_obligations"
-    assert [e["licence"] for e in notice["attribution"]] == ["MIT"] and notice["use_policies"] == []
+    assert [e["license"] for e in notice["attribution"]] == ["MIT"] and notice["use_policies"] == []
 
 
 def test_a_known_policy_gets_its_link_else_the_licence_link():
@@ -46,7 +46,7 @@ def test_a_known_policy_gets_its_link_else_the_licence_link():
 def test_caveats_are_rendered_when_present():
     tree = lineage("me/model", {"me/model": "MIT"})
     notice = build_notice(effective_terms(tree), None, INFO, {})
-    notice["caveats"] = [{"kind": "training_data_licence_unknown", "dataset": "web/crawl",
+    notice["caveats"] = [{"kind": "training_data_license_unknown", "dataset": "web/crawl",
                           "message": "web/crawl has no licence on record; the weights' licence is read as governing"}]
     for rendering in (text(notice), markdown(notice)):
         assert "Caveats" in rendering and "web/crawl has no licence on record" in rendering

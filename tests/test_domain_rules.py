@@ -27,7 +27,7 @@ def test_dataset_with_unknown_licence_is_a_caveat_not_an_unknown():
         assert result["verdict"] == "permitted_with_obligations", (dataset_licence, result)
         assert result["unknowns"] == []
         [caveat] = result["caveats"]
-        assert caveat["kind"] == "training_data_licence_unknown"
+        assert caveat["kind"] == "training_data_license_unknown"
         assert caveat["dataset"] == "pile" and caveat["path"] == ["c", "pile"]
         assert "pile" in caveat["message"] and "strict" in caveat["message"]
         strict = verdict(lin, training_data="strict", commercial=True)

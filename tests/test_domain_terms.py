@@ -1,7 +1,7 @@
 """Effective terms, verdicts and conflicts as pure functions over hand-built graphs."""
 
 from api.domain.conflicts import conflicts
-from api.domain.history import licence_in_force
+from api.domain.in_force import licence_in_force
 from api.domain.terms import effective_terms
 from api.domain.verdicts import Use, evaluate
 from tests.domain_builders import lineage
@@ -20,7 +20,7 @@ def test_chain_inherits_binding_terms_with_path():
     terms = effective_terms(lin).as_dict()["terms"]
     assert terms["commercial_use"]["value"] == "forbidden"
     source = terms["commercial_use"]["sources"][0]
-    assert source["licence"] == "NC" and source["imposed_by"] == {"kind": "model", "id": "a"}
+    assert source["license"] == "NC" and source["imposed_by"] == {"kind": "model", "id": "a"}
     assert source["path"] == ["c", "b", "a"] and source["via"] == ["finetune", "finetune"]
     assert "imposed by NC on model a, via c → b → a" in source["explanation"]
 
@@ -31,7 +31,7 @@ def test_non_binding_ancestor_passes_on_only_notices():
     assert terms["attribution"]["value"] == ["MIT notice"]
     assert terms["include_license_text"]["value"] is True
     assert terms["commercial_use"]["value"] == "forbidden"  # from b's own licence
-    assert all(s["licence"] == "NC" for s in terms["commercial_use"]["sources"])
+    assert all(s["license"] == "NC" for s in terms["commercial_use"]["sources"])
 
 
 def test_diamond_counts_the_shared_ancestor_once():
@@ -71,7 +71,7 @@ def test_or_lets_the_user_choose_and_and_applies_both():
     assert values(either)["commercial_use"] == "allowed"
     chosen = verdict(either, commercial=True)
     assert chosen["verdict"] == "permitted_with_obligations" and not chosen["violations"]
-    assert {o["provenance"]["licence"] for o in chosen["obligations"]} == {"MIT"}
+    assert {o["provenance"]["license"] for o in chosen["obligations"]} == {"MIT"}
     both = lineage("m", {"m": "NC AND MIT"})
     assert values(both)["commercial_use"] == "forbidden"
     assert verdict(both, commercial=True)["verdict"] == "forbidden"

@@ -7,9 +7,9 @@ import sys
 from sqlalchemy.orm import Session
 
 from api import create_app
-from api.db import get_engine
 from api.store import tokens
-from api.catalogue import read_catalogue
+from api.store.db import get_engine
+from api.store.seed import read_catalogue
 from tests.server import ROOT, Gunicorn
 
 

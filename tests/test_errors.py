@@ -27,7 +27,7 @@ def test_unknown_route_and_record_are_404(client):
     assert_problem(client.get("/v1/nothing-here"), 404, "/v1/nothing-here")
     assert_problem(client.get("/v1/models/org/missing"), 404, "model 'org/missing' does not exist")
     assert_problem(client.get("/v1/datasets/org/missing"), 404, "dataset 'org/missing'")
-    assert_problem(client.get("/v1/licences/Nope-1.0"), 404, "licence 'Nope-1.0'")
+    assert_problem(client.get("/v1/licenses/Nope-1.0"), 404, "licence 'Nope-1.0'")
 
 
 def test_wrong_method_is_405_with_allow(client):

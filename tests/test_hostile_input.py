@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
-from api.tables import ApiToken, AuditEvent
+from api.store.db import get_engine
+from api.store.tables import ApiToken, AuditEvent
 from tests.helpers import assert_problem, post_licence, post_model, snapshot
 from tests.server import Gunicorn
 
 DEEP = "[" * 1000 + "]" * 1000
 JSON = {"Content-Type": "application/json"}
-WRITE_PATHS = ("/v1/models", "/v1/licences", "/v1/datasets", "/v1/import/model-cards")
+WRITE_PATHS = ("/v1/models", "/v1/licenses", "/v1/datasets", "/v1/import/model-cards")
 
 
 @pytest.mark.parametrize("path", ("/v1/compliance/check",) + WRITE_PATHS)
@@ -55,9 +55,9 @@ def test_long_numbers_and_non_numbers_are_refused(client):
 
 def test_count_terms_are_capped_like_the_use_parameter(client):
     terms = {"max_monthly_active_users": {"value": 10**13}}
-    body = assert_problem(client.post("/v1/licences", json={"id": "Big", "name": "Big", "terms": terms}), 422)
+    body = assert_problem(client.post("/v1/licenses", json={"id": "Big", "name": "Big", "terms": terms}), 422)
     assert "max_monthly_active_users" in str(body["errors"])
-    assert_problem(client.post("/v1/licences", data='{"id": "Big", "name": "Big", "terms": {"max_monthly_active_users":'
+    assert_problem(client.post("/v1/licenses", data='{"id": "Big", "name": "Big", "terms": {"max_monthly_active_users":'
                                ' {"value": 1%s}}}' % ("0" * 4000), headers=JSON), 400)
     post_licence(client, "Capped", terms={"max_monthly_active_users": {"value": 700_000_000}})
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from api.catalogue_files import read_catalogue
-from api.db import get_engine
+from api.catalogue import read_catalogue
 from api.store import licences as licence_store
-from api.tables import HubRecord
+from api.store.db import get_engine
+from api.store.tables import HubRecord
 from schemas.licences import LicenceSchema
 from tests.conftest import _migrated_app
 from tests.helpers import assert_problem
@@ -136,7 +136,7 @@ def test_curated_facts_win_and_a_contradicting_card_is_a_conflict(api, hub):
     assert curated.status_code == 201, curated.json
     conflicts = api.get("/v1/models/NousResearch/Nous-Hermes-Llama2-13b/conflicts")
     assert conflicts.status_code == 200, conflicts.json
-    assert conflicts.json["data"] and conflicts.json["data"][0]["declared_licence"] == "MIT"
+    assert conflicts.json["data"] and conflicts.json["data"][0]["declared_license"] == "MIT"
     # the stand-in's card for the curated base says Apache-2.0: it is never read, the curated record stands
     assert hub.model_requests("meta-llama/Llama-2-13b-hf") == []
     base = api.get("/v1/models/meta-llama/Llama-2-13b-hf").json

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from api.catalogue import read_catalogue
-from api.db import get_engine
 from api.store import licences as licence_store
+from api.store.db import get_engine
+from api.store.seed import read_catalogue
 from schemas.licences import LicenceSchema
 from tests.helpers import assert_problem, snapshot
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from license_expression import get_license_index
 
-from api.catalogue import read_catalogue
 from api.domain.vocabulary import TERM_NAMES, UNKNOWN
+from api.store.seed import read_catalogue
 from tests.helpers import post_licence, post_model
 
 LICENCES = read_catalogue()["licences"]
@@ -173,7 +173,7 @@ def test_licence_change_is_recorded_not_overwritten(client):
     assert [(h["license"], h["effective_from"]) for h in history] == [("MIT", None), ("Apache-2.0", "2024-01-06")]
     before = client.get("/v1/models/org/m/terms?as_of=2023-12-31").json
     after = client.get("/v1/models/org/m/terms?as_of=2024-01-06").json
-    declared = lambda body: next(l["expression"] for l in body["licences"] if l["role"] == "declared")  # noqa: E731
+    declared = lambda body: next(l["expression"] for l in body["licenses"] if l["role"] == "declared")
     assert (declared(before), declared(after)) == ("MIT", "Apache-2.0")
     # The same licence again records nothing new.
     assert len(client.patch("/v1/models/org/m", json={"license": "apache-2.0"}).json["license_history"]) == 2

@@ -4,8 +4,8 @@ import pydot
 import pytest
 from sqlalchemy import insert
 
-from api.db import get_engine
-from api.tables import LanguageModel, ParentEdge
+from api.store.db import get_engine
+from api.store.tables import LanguageModel, ParentEdge
 from tests.helpers import assert_problem, post_model
 
 

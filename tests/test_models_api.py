@@ -20,7 +20,7 @@ def test_model_crud_with_org_and_legacy_ids(licensed):
         sources={"license": "https://huggingface.co/acme/gpt2-tuned"},
         parents=[{"id": "gpt2", "relation": "finetune", "source": "https://huggingface.co/acme/gpt2-tuned"}],
     )
-    assert created["license"] == "Apache-2.0" and created["licence_ids"] == ["Apache-2.0"]
+    assert created["license"] == "Apache-2.0" and created["license_ids"] == ["Apache-2.0"]
     assert created["parents"] == [{"id": "gpt2", "relation": "finetune",
                                    "source": "https://huggingface.co/acme/gpt2-tuned"}]
 
@@ -32,7 +32,7 @@ def test_model_crud_with_org_and_legacy_ids(licensed):
     patched = client.patch("/v1/models/acme/gpt2-tuned", json={"license": "MIT OR apache-2.0", "name": "T2"})
     assert patched.status_code == 200, patched.json
     assert patched.json["license"] == "MIT OR Apache-2.0"
-    assert patched.json["licence_ids"] == ["Apache-2.0", "MIT"]
+    assert patched.json["license_ids"] == ["Apache-2.0", "MIT"]
     assert patched.json["parents"][0]["id"] == "gpt2"  # untouched by a PATCH that does not name parents
 
     assert client.delete("/v1/models/acme/gpt2-tuned").status_code == 204
@@ -180,7 +180,7 @@ def test_model_list_filters(licensed):
     post_model(client, "acme/quant", organisation="acme", license="Apache-2.0 OR MIT",
                parents=[{"id": "acme/tune", "relation": "quantized"}])
     post_model(client, "gpt2", organisation="OpenAI", name="GPT-2 100%_real")
-    ids = lambda path: [m["id"] for m in client.get(path).json["data"]]  # noqa: E731
+    ids = lambda path: [m["id"] for m in client.get(path).json["data"]]
     assert ids("/v1/models?license=MIT") == ["acme/quant", "acme/tune"]
     assert ids("/v1/models?license=llama2") == ["meta/base"]
     assert ids("/v1/models?organisation=ACME") == ["acme/quant", "acme/tune"]

@@ -46,15 +46,15 @@ def test_obligations_json_says_who_requires_each_duty(client):
     body = client.get(f"/v1/models/{model}/notice").json
     assert body["model"] == model and body["use"] == {"redistribute_weights": True}
     assert body["verdict"] == "permitted_with_obligations"
-    share = {entry["licence"]: [c["id"] for c in entry["required_by"]] for entry in body["share_alike"]}
+    share = {entry["license"]: [c["id"] for c in entry["required_by"]] for entry in body["share_alike"]}
     assert share == {"CC-BY-SA-4.0": [DATASETS[1]], "CC-BY-SA-3.0": [DATASETS[0]]}
     policy, = body["use_policies"]
     assert policy["url"] == "https://ai.meta.com/llama/use-policy"
     assert [c["id"] for c in policy["required_by"]] == [FINETUNE, "meta-llama/Llama-2-7b-hf"]
-    texts = {entry["licence"]: entry for entry in body["licence_texts"]}
+    texts = {entry["license"]: entry for entry in body["license_texts"]}
     assert texts[LLAMA2]["reasons"] == ["include_license_text"]
     assert texts["CC-BY-SA-3.0"]["reasons"] == ["share_alike"]
-    assert texts[LLAMA2]["file"] == f"licences/{LLAMA2}.txt"
+    assert texts[LLAMA2]["file"] == f"licenses/{LLAMA2}.txt"
     assert {s["id"] for s in body["sources"]} == {FINETUNE, "meta-llama/Llama-2-7b-hf", *DATASETS}
 
 
@@ -65,10 +65,10 @@ def test_zip_bundle_carries_the_texts_it_names(client):
     assert "acme__llama-2-7b-wiki-chat-notice.zip" in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = set(archive.namelist())
-    assert names == {"NOTICE", "NOTICE.md", "obligations.json", f"licences/{LLAMA2}.txt", "licences/CC-BY-SA-3.0.txt",
-                     "licences/CC-BY-SA-4.0.txt", "policies/llama-2-acceptable-use-policy.md"}
-    assert archive.read(f"licences/{LLAMA2}.txt").decode().startswith("LLAMA 2 COMMUNITY LICENSE AGREEMENT")
-    assert b"Attribution-ShareAlike 4.0 International" in archive.read("licences/CC-BY-SA-4.0.txt")
+    assert names == {"NOTICE", "NOTICE.md", "obligations.json", f"licenses/{LLAMA2}.txt", "licenses/CC-BY-SA-3.0.txt",
+                     "licenses/CC-BY-SA-4.0.txt", "policies/llama-2-acceptable-use-policy.md"}
+    assert archive.read(f"licenses/{LLAMA2}.txt").decode().startswith("LLAMA 2 COMMUNITY LICENSE AGREEMENT")
+    assert b"Attribution-ShareAlike 4.0 International" in archive.read("licenses/CC-BY-SA-4.0.txt")
     assert archive.read("policies/llama-2-acceptable-use-policy.md").startswith(b"# Llama 2 Acceptable Use Policy")
     assert json.loads(archive.read("obligations.json"))["model"] == model
     assert client.get(f"/v1/models/{model}/notice?format=zip").data == response.data  # same notice, same bytes
@@ -78,7 +78,7 @@ def test_a_use_lists_only_what_it_triggers(client):
     model = golden_lineage(client)
     body = client.get(f"/v1/models/{model}/notice?commercial=true").json
     assert body["use"] == {"commercial": True}
-    assert body["share_alike"] == [] and body["licence_texts"] == []  # duties of redistribution only
+    assert body["share_alike"] == [] and body["license_texts"] == []  # duties of redistribution only
     assert [e["policy"] for e in body["use_policies"]] == ["Llama 2 Acceptable Use Policy"]
     assert any(c["term"] == "commercial_use" for c in body["conditions"])
     research = client.get(f"/v1/models/{model}/notice?research_only=true").json
@@ -95,13 +95,13 @@ def test_markdown_notice_shows_the_verdict_and_violations(client):
 
 
 def test_a_licence_without_a_shipped_text_gets_its_link(client):
-    client.post("/v1/licences", json={"id": "LicenseRef-acme", "name": "Acme Model Licence", "aliases": [],
+    client.post("/v1/licenses", json={"id": "LicenseRef-acme", "name": "Acme Model Licence", "aliases": [],
                                       "url": "https://acme.example/licence", "categories": [],
                                       "binds_derivatives": {"value": True},
                                       "terms": {"include_license_text": {"value": True}}})
     post_model(client, "acme/linked", license="LicenseRef-acme")
     body = client.get("/v1/models/acme/linked/notice").json
-    entry, = body["licence_texts"]
+    entry, = body["license_texts"]
     assert entry["file"] is None and entry["url"] == "https://acme.example/licence"
     text = client.get("/v1/models/acme/linked/notice?format=text").get_data(as_text=True)
     assert "LicenseRef-acme (Acme Model Licence): text not shipped, see https://acme.example/licence" in text

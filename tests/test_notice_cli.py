@@ -24,14 +24,14 @@ def test_offline_bundle_for_each_model(tmp_path):
     result = run("notice", str(tmp_path / "models.txt"), "--out-dir", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     llama = tmp_path / "out" / "meta-llama__Llama-2-7b-chat-hf"
-    assert set(files_under(llama)) >= {"NOTICE", "NOTICE.md", "obligations.json", f"licences/{LLAMA2}.txt",
+    assert set(files_under(llama)) >= {"NOTICE", "NOTICE.md", "obligations.json", f"licenses/{LLAMA2}.txt",
                                        "policies/llama-2-acceptable-use-policy.md"}
     notice = (llama / "NOTICE").read_text()
     assert "Llama 2 is licensed under the LLAMA 2 Community License" in notice
     assert "Llama 2 Acceptable Use Policy: https://ai.meta.com/llama/use-policy" in notice
     mistral = json.loads((tmp_path / "out" / "mistralai__Mistral-7B-v0.1" / "obligations.json").read_text())
-    assert [t["licence"] for t in mistral["licence_texts"]] == ["Apache-2.0"]
-    assert (tmp_path / "out" / "mistralai__Mistral-7B-v0.1" / "licences" / "Apache-2.0.txt").read_text().startswith(
+    assert [t["license"] for t in mistral["license_texts"]] == ["Apache-2.0"]
+    assert (tmp_path / "out" / "mistralai__Mistral-7B-v0.1" / "licenses" / "Apache-2.0.txt").read_text().startswith(
         "Apache License")
 
 
@@ -42,7 +42,7 @@ def test_use_flags_narrow_the_bundle(tmp_path):
     assert result.returncode == 0, result.stderr
     body = json.loads((tmp_path / "out" / "meta-llama__Llama-2-7b-chat-hf" / "obligations.json").read_text())
     assert body["use"] == {"commercial": True, "monthly_active_users": 1000}
-    assert body["licence_texts"] == []
+    assert body["license_texts"] == []
     assert any("1,000" in c["message"] or "700,000,000" in c["message"] for c in body["conditions"])
 
 
@@ -75,7 +75,7 @@ class _BadBundleServer:
         import threading
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the stdlib's name)
+            def do_GET(self):
                 self.send_response(200)
                 self.send_header("Content-Type", "application/zip")
                 self.send_header("Content-Length", str(len(payload)))

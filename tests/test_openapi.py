@@ -51,3 +51,42 @@ def test_docs_page_renders_with_local_assets(tmp_path):
     bundle = client.get("/docs-assets/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and len(bundle.data) > 100_000
     assert client.get("/docs-assets/../api/config.py").status_code == 404
+
+
+def test_auth_and_preconditions_are_declared_and_documented(tmp_path):
+    """Every write documents the bearer security with 401/403; every If-Match write 412/428; /docs can authorise."""
+    client = _spec(tmp_path)
+    spec = client.get("/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": spec["components"]["securitySchemes"]["bearerAuth"]["description"]}
+    operations = [(path, method, op) for path, item in spec["paths"].items()
+                  for method, op in item.items() if method in {"get", "post", "patch", "delete", "put"}]
+    for path, method, op in operations:
+        if path in ("/healthz", "/readyz"):
+            assert op["security"] == [], path
+            continue
+        assert {"401", "403"} <= set(op["responses"]), (method, path)
+        schemes = [requirement for requirement in op["security"] if requirement]
+        assert schemes == [{"bearerAuth": []}], (method, path)
+        if method in ("patch", "delete") and path.startswith(("/v1/models", "/v1/licenses", "/v1/datasets")):
+            assert {"412", "428"} <= set(op["responses"]), (method, path)
+            assert any(p.get("name") == "If-Match" for p in op["parameters"]), (method, path)
+        if (method == "get" and not path.startswith("/v1/tokens")) or path == "/v1/compliance/check":
+            assert {} in op["security"], (method, path)  # reads are open unless read tokens are required
+    assert spec["paths"]["/v1/tokens"]["get"]["security"] == [{"bearerAuth": []}]
+    assert {} not in spec["paths"]["/v1/models"]["post"]["security"]
+
+
+def test_every_view_declares_its_scope(tmp_path):
+    """No API view is left to the method-based default: each carries @blp.requires."""
+    app = _spec(tmp_path).application
+    undeclared = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        view_class = getattr(view, "view_class", None)
+        if not rule.rule.startswith("/v1/") or view_class is None:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if not hasattr(getattr(view_class, method.lower()), "_required_scope"):
+                undeclared.append((method, rule.rule))
+    assert not undeclared

@@ -1,7 +1,6 @@
 """The GitHub Action, the pre-commit hook and the GitLab job, each run with the commands its wrapper runs."""
 
 import json
-import os
 import re
 import subprocess
 import sys

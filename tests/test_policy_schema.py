@@ -25,7 +25,7 @@ def test_schema_is_valid_and_the_example_passes_both():
     {"use": {"commercial": "yes"}},
     {"use": {"monthly_active_users": -1}},
     {"colour": "blue"},
-    {"allow": {"licenses": ["MIT"]}},
+    {"allow": {"license": ["MIT"]}},
     {"waivers": [{"model": "a/b", "approved_by": "x", "reason": "y"}]},
     {"waivers": [{"model": "a/b/c", "approved_by": "x", "reason": "y", "expires": "2030-01-01"}]},
     {"version": 2},
@@ -41,3 +41,13 @@ def test_invalid_policies_are_rejected_by_both(policy):
 def test_minimal_policies_are_accepted_by_both(policy):
     jsonschema.validate(policy, SCHEMA)
     PolicySchema().load(policy)
+
+
+def test_the_former_spelling_of_a_policy_is_read_for_one_release():
+    """`licences:` and a waiver's `licence:` (before the spelling `license`) still load, as the new keys."""
+    policy = PolicySchema().load({"allow": {"licences": ["MIT"]},
+                                  "waivers": [{"model": "a/b", "licence": "MIT", "approved_by": "x", "reason": "y",
+                                               "expires": "2030-01-01"}]})
+    assert policy["allow"]["licenses"] == ["MIT"] and policy["waivers"][0]["license"] == "MIT"
+    jsonschema.validate({"allow": {"licenses": ["MIT"]}, "waivers": [{"model": "a/b", "license": "MIT",
+                         "approved_by": "x", "reason": "y", "expires": "2030-01-01"}]}, SCHEMA)

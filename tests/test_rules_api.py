@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import text
 
-from api import migrate
-from api.db import make_engine
+from api.store import migrate
+from api.store.db import make_engine
 from tests.helpers import assert_problem, post_dataset, post_licence, post_model
 
 SRC = "https://example.org/text"
@@ -43,7 +43,7 @@ def test_training_data_of_unknown_licence_is_a_caveat_and_strict_restores_unknow
     body = client.get("/v1/models/acme/chat/permitted-use?commercial=true").json
     assert body["verdict"] == "permitted", body
     [caveat] = body["caveats"]
-    assert caveat["kind"] == "training_data_licence_unknown"
+    assert caveat["kind"] == "training_data_license_unknown"
     assert caveat["dataset"] == "crawl/web" and caveat["path"] == ["acme/chat", "acme/base", "crawl/web"]
     terms = client.get("/v1/models/acme/chat/terms").json
     assert terms["caveats"] == body["caveats"] and terms["training_data"] == "caveat"
@@ -98,13 +98,13 @@ def test_sharing_a_finetune_of_no_derivatives_weights_is_a_violation_and_a_confl
     shared = client.get("/v1/models/acme/tune/permitted-use?redistribute_weights=true").json
     assert shared["verdict"] == "forbidden"
     assert shared["violations"][0]["term"] == "derivatives"
-    assert shared["violations"][0]["provenance"]["licence"] == "LicenseRef-no-derivs"
+    assert shared["violations"][0]["provenance"]["license"] == "LicenseRef-no-derivs"
     conflict_terms = {c["term"] for row in client.get("/v1/models/acme/tune/conflicts").json["data"]
                       for c in row["conflicts"]}
     assert "derivatives" in conflict_terms
-    licence = client.get("/v1/licences/LicenseRef-no-derivs").json
+    licence = client.get("/v1/licenses/LicenseRef-no-derivs").json
     assert licence["terms"]["derivatives"]["value"] == "forbidden"
-    assert_problem(client.post("/v1/licences", json={"id": "LicenseRef-bad", "name": "bad",
+    assert_problem(client.post("/v1/licenses", json={"id": "LicenseRef-bad", "name": "bad",
                                                      "terms": {"derivatives": {"value": "conditional"}}}), 422)
 
 
@@ -163,4 +163,4 @@ def test_card_naming_a_base_by_its_former_id_links_the_current_model_not_a_place
     assert result["placeholders"] == {"models": [], "datasets": []}, result
     assert result["parents"][0]["id"] == "meta-llama/Llama-3.1-8B-Instruct"
     verdict = client.get("/v1/models/someone/quant/permitted-use?commercial=true").json
-    assert any(o["provenance"]["licence"] == "LicenseRef-community-1" for o in verdict["obligations"])
+    assert any(o["provenance"]["license"] == "LicenseRef-community-1" for o in verdict["obligations"])

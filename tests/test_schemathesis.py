@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from api.catalogue import load_catalogue
-from api.db import get_engine
+from api.store.db import get_engine
+from api.store.seed import load_catalogue
 from tests.conftest import _migrated_app
 from tests.server import Gunicorn
 

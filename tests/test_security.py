@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
 from api.store import tokens
-from api.tables import ApiToken
+from api.store.db import get_engine
+from api.store.tables import ApiToken
 from tests.helpers import assert_problem, post_model
 
 
@@ -104,8 +104,11 @@ def test_cors_for_configured_origins_only(database):
     assert ok.headers["Access-Control-Allow-Origin"] == "https://ui.example"
     assert "Access-Control-Allow-Origin" not in client.get("/v1/models", headers={"Origin": "https://x.example"}).headers
     preflight = client.options("/v1/models", headers={"Origin": "https://ui.example",
-                                                      "Access-Control-Request-Method": "POST"})
-    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+                                                      "Access-Control-Request-Method": "POST",
+                                                      "Access-Control-Request-Headers": "Authorization, If-Match"})
+    allowed = {h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    assert allowed == {"authorization", "if-match"} and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "ETag" in ok.headers["Access-Control-Expose-Headers"]
 
 
 # --- audit history ------------------------------------------------------------------------------
@@ -139,9 +142,9 @@ def test_every_change_is_in_the_history_with_who_before_and_after(app, client, a
 
 
 def test_licence_and_dataset_history(client):
-    client.post("/v1/licences", json={"id": "MIT", "name": "MIT"})
-    client.patch("/v1/licences/MIT", json={"aliases": ["mit"]})
-    assert [e["action"] for e in client.get("/v1/licences/MIT/history").json["data"]] == ["create", "update"]
+    client.post("/v1/licenses", json={"id": "MIT", "name": "MIT"})
+    client.patch("/v1/licenses/MIT", json={"aliases": ["mit"]})
+    assert [e["action"] for e in client.get("/v1/licenses/MIT/history").json["data"]] == ["create", "update"]
     client.post("/v1/datasets", json={"id": "d/x"})
     client.delete("/v1/datasets/d/x")
     assert [e["action"] for e in client.get("/v1/datasets/d/x/history").json["data"]] == ["create", "delete"]
@@ -151,7 +154,7 @@ def test_licence_and_dataset_history(client):
 
 @pytest.mark.parametrize("path, create, change", [
     ("/v1/models/org/m", ("/v1/models", {"id": "org/m"}), {"name": "n"}),
-    ("/v1/licences/Lic-1", ("/v1/licences", {"id": "Lic-1", "name": "L"}), {"name": "n"}),
+    ("/v1/licenses/Lic-1", ("/v1/licenses", {"id": "Lic-1", "name": "L"}), {"name": "n"}),
     ("/v1/datasets/org/d", ("/v1/datasets", {"id": "org/d"}), {"name": "n"}),
 ])
 def test_etags_304_428_412(client, anonymous, app, path, create, change):
@@ -183,6 +186,21 @@ def test_edge_changes_change_the_models_etag_and_need_if_match(client, anonymous
     assert anonymous.delete("/v1/models/org/c/parents/org/p", headers={**auth, "If-Match": second}).status_code == 204
 
 
+def test_if_match_compares_strongly_and_if_none_match_weakly(client, anonymous, app):
+    """RFC 9110: a weak tag never satisfies If-Match; `*` and a list holding the current tag do."""
+    auth = {"Authorization": f"Bearer {app.config['TEST_TOKEN']}"}
+    etag = client.post("/v1/models", json={"id": "org/weak"}).headers["ETag"]
+    assert anonymous.get("/v1/models/org/weak", headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert_problem(anonymous.patch("/v1/models/org/weak", json={"name": "n"},
+                                   headers={**auth, "If-Match": f"W/{etag}"}), 412)
+    assert anonymous.get("/v1/models/org/weak").json["name"] is None
+    listed = anonymous.patch("/v1/models/org/weak", json={"name": "n"},
+                             headers={**auth, "If-Match": f'"0-0", {etag}'})
+    assert listed.status_code == 200
+    assert anonymous.patch("/v1/models/org/weak", json={"name": "m"},
+                           headers={**auth, "If-Match": "*"}).status_code == 200
+
+
 def test_a_recreated_record_does_not_match_an_old_etag(client, anonymous, app):
     auth = {"Authorization": f"Bearer {app.config['TEST_TOKEN']}"}
     old = client.post("/v1/models", json={"id": "org/again"}).headers["ETag"]
@@ -207,7 +225,7 @@ def test_long_strings_and_bad_ids(client):
     assert "name" in body["errors"]
     for bad in ("org/m\u0000", "org/\tm", "../../etc/passwd", "org/m/../x", "org/m?x=1"):
         assert_problem(client.post("/v1/models", json={"id": bad}), 422)
-    assert_problem(client.post("/v1/licences", json={"id": "MIT\n", "name": "x"}), 422)
+    assert_problem(client.post("/v1/licenses", json={"id": "MIT\n", "name": "x"}), 422)
 
 
 def test_yaml_cannot_run_code(client):
@@ -223,7 +241,7 @@ def test_the_service_never_fetches_a_client_supplied_url(client):
     hits = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(200)
             self.end_headers()
@@ -239,7 +257,7 @@ def test_the_service_never_fetches_a_client_supplied_url(client):
         client.post("/v1/import/model-cards", json={"cards": [{"id": "org/linked", "content": card,
                                                                "source_url": f"{url}/card"}]})
         post_model(client, "org/sourced", source_url=f"{url}/model", sources={"license": f"{url}/lic"})
-        client.post("/v1/licences", json={"id": "Lic-X", "name": "x", "url": f"{url}/text"})
+        client.post("/v1/licenses", json={"id": "Lic-X", "name": "x", "url": f"{url}/text"})
         client.get("/v1/models/org/sourced/bom")
         client.get("/v1/models/org/linked/terms")
     finally:

@@ -7,11 +7,11 @@ import dataclasses
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
 from api.domain.terms import effective_terms
 from api.domain.verdicts import Use, evaluate
+from api.store.db import get_engine
 from api.store.snapshots import load_snapshot
-from api.tables import LanguageModel
+from api.store.tables import LanguageModel
 from api.web.engine import commercial_verdicts
 from tests.helpers import post_dataset, post_licence, post_model
 

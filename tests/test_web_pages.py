@@ -10,8 +10,8 @@ from markupsafe import escape
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from api.db import get_engine
-from api.tables import LanguageModel, ModelLicence, ParentEdge
+from api.store.db import get_engine
+from api.store.tables import LanguageModel, ModelLicence, ParentEdge
 from api.web.words import verdict_words
 from tests.helpers import PROBLEM, post_licence, post_model
 
@@ -95,7 +95,7 @@ def test_model_page_shows_verdict_every_ancestor_and_every_restrictions_source(f
     assert len(sources) >= 6
     for source in sources:
         assert esc(source["source"]) in text, source
-        assert f'href="/licenses/{source["licence"]}"' in text
+        assert f'href="/licenses/{source["license"]}"' in text
     assert '<span class="hop">acme/leaf</span>' in text and '<span class="hop">acme/base</span>' in text
     row = text[text.index('<th scope="row">Commercial use</th>'):]
     row = row[:row.index("</tr>")]
@@ -288,7 +288,7 @@ def test_training_data_caveat_shown_and_strict_checkbox_counts_it_unknown(client
     post_model(client, "acme/crawled", license="LicenseRef-test-open",
                datasets=[{"id": "crawl/web-dump", "stage": "pretraining"}])
     text = html.unescape(page(client, "/models/acme/crawled?evaluate=1&commercial=on"))
-    assert "Caveat (training data licence unknown)" in text and "crawl/web-dump" in text
+    assert "Caveat (training data license unknown)" in text and "crawl/web-dump" in text
     verdict_line = re.compile(r"<h3>Verdict: (.*?)</h3>", re.S)
     assert "Permitted" in verdict_line.search(text).group(1)
     strict = html.unescape(page(client, "/models/acme/crawled?evaluate=1&commercial=on&training_data=strict"))

@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import browser_page, chromium_missing  # noqa: E402
-from tests.server import Gunicorn  # noqa: E402
+from tests.browser import browser_page, chromium_missing
+from tests.server import Gunicorn
 
 DEFAULT_MODEL = "Kukedlc/NeuralKukedlc-7B-Labonned"
 

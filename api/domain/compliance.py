@@ -55,7 +55,7 @@ def policy_from_data(data: dict[str, Any], canonical_licence) -> Policy:
         if raw is None:
             return None
         return LicenceRules(
-            licences=frozenset(canonical_licence(name) or name for name in raw.get("licences", [])),
+            licences=frozenset(canonical_licence(name) or name for name in raw.get("licenses", [])),
             expressions=frozenset(_canonical_expression(text, canonical_licence) for text in raw.get("expressions", [])),
             tags=frozenset(tag.lower() for tag in raw.get("tags", [])),
         )
@@ -69,7 +69,7 @@ def policy_from_data(data: dict[str, Any], canonical_licence) -> Policy:
         include_training_data=data.get("include_training_data", True),
         training_data=data.get("training_data", "caveat"),
         fail_on_caveats=data.get("fail_on_caveats", False),
-        waivers=tuple(Waiver(w["model"], canonical_licence(w["licence"]) if w.get("licence") else None,
+        waivers=tuple(Waiver(w["model"], canonical_licence(w["license"]) if w.get("license") else None,
                              w["approved_by"], w["reason"], w["expires"]) for w in data.get("waivers", [])),
         name=data.get("name"),
     )
@@ -84,7 +84,9 @@ def _canonical_expression(text: str, canonical_licence) -> str:
 
 
 @dataclass
-class Finding:
+class PolicyFinding:
+    """One result of checking a model against a policy: a rule, its severity, the fix (a SARIF result)."""
+
     severity: str  # error | warning | note
     rule: str
     message: str
@@ -95,13 +97,14 @@ class Finding:
     waived_by: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        body = {("license" if k == "licence" else k): v for k, v in dataclasses.asdict(self).items()}
+        return {k: v for k, v in body.items() if v is not None}
 
 
 @dataclass
 class ModelResult:
     model: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[PolicyFinding] = field(default_factory=list)
     verdict: str | None = None
     licence: str | None = None
     resolved_id: str | None = None  # the current id, when the model was named by a former id or another case
@@ -112,7 +115,7 @@ class ModelResult:
         return "fail" if any(f.severity == "error" for f in self.findings) else "pass"
 
     def as_dict(self) -> dict[str, Any]:
-        body = {"model": self.model, "status": self.status, "verdict": self.verdict, "licence": self.licence,
+        body = {"model": self.model, "status": self.status, "verdict": self.verdict, "license": self.licence,
                 "findings": [f.as_dict() for f in self.findings], "caveats": self.caveats}
         if self.resolved_id and self.resolved_id != self.model:
             body["resolved_id"] = self.resolved_id
@@ -147,7 +150,7 @@ def _group_passes(group: Group, tags: dict[str, set[str]], policy: Policy) -> tu
     return False, reasons
 
 
-def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], policy: Policy) -> list[Finding]:
+def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], policy: Policy) -> list[PolicyFinding]:
     if policy.allow is None and policy.deny is None:
         return []
     findings = []
@@ -159,8 +162,8 @@ def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], poli
             continue
         where = "its declared licence" if group.role == "declared" else f"{group.role.replace('_', ' ')} {group.carrier}"
         route = " → ".join(hop.id for hop in group.path)
-        findings.append(Finding(
-            "error", "licence-policy",
+        findings.append(PolicyFinding(
+            "error", "license-policy",
             f"{where} ({group.expression or 'no licence'}) fails the licence policy: {' / '.join(reasons)}",
             "Use a model whose lineage carries only allowed licences, or add a waiver approved by your legal team.",
             licence=group.expression,
@@ -169,27 +172,27 @@ def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], poli
     return findings
 
 
-def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[dict[str, Any], list[Finding]]:
+def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[dict[str, Any], list[PolicyFinding]]:
     verdict = evaluate(effective, policy.use)
     findings = [
-        Finding("error", "use-forbidden", v["message"] + f" ({v['provenance']['explanation']})",
+        PolicyFinding("error", "use-forbidden", v["message"] + f" ({v['provenance']['explanation']})",
                 "Pick another model, change the intended use, or obtain a separate licence from the rights holder.",
-                term=v["term"], licence=v["provenance"]["licence"], provenance=v["provenance"])
+                term=v["term"], licence=v["provenance"]["license"], provenance=v["provenance"])
         for v in verdict["violations"]
     ]
     findings += [
-        Finding("error" if policy.fail_on_unknown else "warning", "unknown-terms", u["message"],
+        PolicyFinding("error" if policy.fail_on_unknown else "warning", "unknown-terms", u["message"],
                 "Record the missing licence or terms in Pedigree (or describe the placeholder record).",
-                term=u["term"], licence=u["provenance"]["licence"], provenance=u["provenance"])
+                term=u["term"], licence=u["provenance"]["license"], provenance=u["provenance"])
         for u in verdict["unknowns"]
     ]
     findings += [
-        Finding("note", "obligation", o["message"], "Fulfil this obligation when you ship.",
-                term=o["term"], licence=o["provenance"]["licence"], provenance=o["provenance"])
+        PolicyFinding("note", "obligation", o["message"], "Fulfil this obligation when you ship.",
+                term=o["term"], licence=o["provenance"]["license"], provenance=o["provenance"])
         for o in verdict["obligations"]
     ]
     findings += [
-        Finding("error" if policy.fail_on_caveats else "warning", "training-data-caveat", c["message"],
+        PolicyFinding("error" if policy.fail_on_caveats else "warning", "training-data-caveat", c["message"],
                 "Check the training data's licence yourself, or record it in Pedigree.",
                 provenance={"imposed_by": {"kind": "dataset", "id": c["dataset"]}, "path": c["path"]})
         for c in verdict["caveats"]
@@ -197,11 +200,11 @@ def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[dict[str, 
     return verdict, findings
 
 
-def _conflict_findings(effective: EffectiveTerms, policy: Policy) -> list[Finding]:
+def _conflict_findings(effective: EffectiveTerms, policy: Policy) -> list[PolicyFinding]:
     return [
-        Finding("error" if policy.fail_on_conflicts else "warning", "declared-licence-conflict", c["message"],
+        PolicyFinding("error" if policy.fail_on_conflicts else "warning", "declared-license-conflict", c["message"],
                 "Treat the model as carrying the inherited terms; ask its publisher to correct the declared licence.",
-                term=c["term"], licence=c["declared_licence"], provenance=c["sources"][0] if c["sources"] else None)
+                term=c["term"], licence=c["declared_license"], provenance=c["sources"][0] if c["sources"] else None)
         for c in conflicts(effective)
     ]
 
@@ -211,7 +214,7 @@ def _apply_waivers(result: ModelResult, policy: Policy, today: str) -> None:
         if waiver.model != result.model:
             continue
         if waiver.expires < today:
-            result.findings.append(Finding(
+            result.findings.append(PolicyFinding(
                 "warning", "waiver-expired",
                 f"waiver approved by {waiver.approved_by} expired on {waiver.expires}: {waiver.reason}",
                 "Renew the waiver or remove it from the policy."))
@@ -236,7 +239,7 @@ def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
         result = ModelResult(model_id, resolved_id=current)
         node = snapshot.models.get(current)
         if node is None:
-            result.findings.append(Finding(
+            result.findings.append(PolicyFinding(
                 "error" if policy.fail_on_unknown else "warning", "unknown-model",
                 f"{model_id} is not recorded in Pedigree: its terms are unknown",
                 "Add the model (POST /v1/models or import its model card), or correct the id."))

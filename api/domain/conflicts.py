@@ -55,10 +55,10 @@ def conflicts(effective: EffectiveTerms) -> list[dict[str, Any]]:
         found.append({
             "term": term,
             "declared": declared,
-            "declared_licence": declared_group.expression,
+            "declared_license": declared_group.expression,
             "inherited": inherited,
             "sources": sources,
             "message": f"declares {term.replace('_', ' ')} {declared!r} but inherits {inherited!r} from "
-            + ", ".join(sorted({f"{s['licence']} on {s['imposed_by']['id']}" for s in sources})),
+            + ", ".join(sorted({f"{s['license']} on {s['imposed_by']['id']}" for s in sources})),
         })
     return found

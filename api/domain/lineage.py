@@ -201,7 +201,7 @@ def binding_reach(lineage: Lineage, root: str | None = None) -> Reach:
     return binding_reaches(lineage, [root])[root]
 
 
-def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:
+def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # noqa: C901 - to split (issue 10 follow-up)
     """`binding_reach` for many roots of one snapshot: what is reached from each state of the walk is
     worked out once and shared by every root whose walk enters that state.
 

@@ -61,7 +61,7 @@ def _strings(value, what: str) -> list[str]:
     raise CardError(f"'{what}' must be a string or a list of strings")
 
 
-def parse(text: str) -> ModelCard:
+def parse(text: str) -> ModelCard:  # noqa: C901 - to split (issue 10 follow-up)
     """Parse a model card; raise CardError with a precise reason when it cannot be used."""
     try:
         meta = yaml.load(front_matter(text), Loader=_LOADER)

@@ -38,7 +38,7 @@ class PolicyInfo:
 
 
 def licence_file(licence_id: str) -> str:
-    return f"licences/{licence_id}.txt"
+    return f"licenses/{licence_id}.txt"
 
 
 def policy_file(name: str) -> str:
@@ -50,7 +50,7 @@ def policy_file(name: str) -> str:
 
 def _carrier(provenance: dict[str, Any]) -> dict[str, Any]:
     return {"kind": provenance["imposed_by"]["kind"], "id": provenance["imposed_by"]["id"],
-            "role": provenance["role"], "licence": provenance["licence"], "path": provenance["path"]}
+            "role": provenance["role"], "license": provenance["license"], "path": provenance["path"]}
 
 
 class _Collector:
@@ -83,33 +83,33 @@ def build_notice(effective: EffectiveTerms, use: Use | None, licences: dict[str,
         alone = dataclasses.replace(effective, groups=[group])
         for finding in evaluate(alone, use)["obligations"]:
             term, provenance = finding["term"], finding["provenance"]
-            licence = provenance["licence"]
+            licence = provenance["license"]
             carrier = _carrier(provenance)
             sources.setdefault((group.carrier_kind, group.carrier), {
-                "kind": group.carrier_kind, "id": group.carrier, "licence": group.expression,
+                "kind": group.carrier_kind, "id": group.carrier, "license": group.expression,
                 "role": group.role, "path": [hop.id for hop in group.path]})
             if term == "attribution":
                 for notice in finding["value"]:
-                    attribution.add((notice, licence), {"notice": notice, "licence": licence}, carrier)
+                    attribution.add((notice, licence), {"notice": notice, "license": licence}, carrier)
             elif term == "derivative_name_prefix":
                 for prefix in finding["value"]:
-                    prefixes.add((prefix,), {"prefix": prefix, "licence": licence}, carrier)
+                    prefixes.add((prefix,), {"prefix": prefix, "license": licence}, carrier)
             elif term == "use_restrictions":
                 for name in finding["value"]:
                     known = policies.get(name)
                     link = (known.url if known and known.url else None) or _licence_url(licences, licence)
                     policies_out.add((name,), {
-                        "policy": name, "url": link, "licence": licence,
+                        "policy": name, "url": link, "license": licence,
                         "file": known.text_file if known and known.text_file else None,
                     }, carrier)
             elif term == "share_alike":
-                share_alike.add((licence,), {"licence": licence, "message": finding["message"]}, carrier)
+                share_alike.add((licence,), {"license": licence, "message": finding["message"]}, carrier)
                 texts.add((licence,), _text_entry(licences, licence, "share_alike"), carrier)
             elif term == "include_license_text":
                 texts.add((licence,), _text_entry(licences, licence, "include_license_text"), carrier)
             else:
                 conditions.add((term, finding["message"], licence),
-                               {"term": term, "message": finding["message"], "licence": licence}, carrier)
+                               {"term": term, "message": finding["message"], "license": licence}, carrier)
     return {
         "model": effective.model,
         "use": verdict["use"],
@@ -118,7 +118,7 @@ def build_notice(effective: EffectiveTerms, use: Use | None, licences: dict[str,
         "name_prefixes": prefixes.values(),
         "use_policies": policies_out.values(),
         "share_alike": share_alike.values(),
-        "licence_texts": texts.values(),
+        "license_texts": texts.values(),
         "conditions": conditions.values(),
         "violations": [_brief(f) for f in verdict["violations"]],
         "unknowns": [_brief(f) for f in verdict["unknowns"]],
@@ -134,7 +134,7 @@ def _licence_url(licences: dict[str, LicenceInfo], licence_id: str | None) -> st
 
 def _text_entry(licences: dict[str, LicenceInfo], licence_id: str, reason: str) -> dict[str, Any]:
     info = licences.get(licence_id) or LicenceInfo(licence_id)
-    return {"licence": licence_id, "name": info.name, "url": info.url,
+    return {"license": licence_id, "name": info.name, "url": info.url,
             "file": licence_file(licence_id) if info.text_shipped else None, "reasons": [reason]}
 
 

@@ -17,7 +17,7 @@ def _use_words(notice: dict[str, Any]) -> str:
 def _who(carrier: dict[str, Any]) -> str:
     path = carrier["path"]
     route = f", via {' → '.join(path)}" if len(path) > 1 else ""
-    licence = f"{carrier['licence']} on " if carrier.get("licence") else ""
+    licence = f"{carrier['license']} on " if carrier.get("license") else ""
     return f"{licence}{carrier['kind']} {carrier['id']} ({ROLE_LABELS.get(carrier['role'], carrier['role'])}{route})"
 
 
@@ -33,7 +33,7 @@ def _text_line(entry: dict[str, Any]) -> str:
     name = f" ({entry['name']})" if entry.get("name") else ""
     where = (f"full text in {entry['file']}" if entry.get("file")
              else f"text not shipped, see {entry['url'] or 'no link on record'}")
-    return f"{entry['licence']}{name}: {where}"
+    return f"{entry['license']}{name}: {where}"
 
 
 def _sections(notice: dict[str, Any]) -> list[tuple[str, list[tuple[str, list[dict[str, Any]]]]]]:
@@ -46,9 +46,9 @@ def _sections(notice: dict[str, Any]) -> list[tuple[str, list[tuple[str, list[di
             (f"{e['policy']}: {e['url'] or 'no link on record'}"
              + (f" (copy included: {e['file']})" if e.get("file") else ""), e["required_by"])
             for e in notice["use_policies"]]),
-        ("Share-alike", [(f"Derivatives must be licensed under {e['licence']}, the licence of the material "
+        ("Share-alike", [(f"Derivatives must be licensed under {e['license']}, the licence of the material "
                           f"they adapt.", e["required_by"]) for e in notice["share_alike"]]),
-        ("Licence texts", [(_text_line(e), e["required_by"]) for e in notice["licence_texts"]]),
+        ("Licence texts", [(_text_line(e), e["required_by"]) for e in notice["license_texts"]]),
         ("Other conditions", [(e["message"], e["required_by"]) for e in notice["conditions"]]),
     ]
     return [(heading, lines) for heading, lines in sections if lines]
@@ -71,7 +71,7 @@ def text(notice: dict[str, Any]) -> str:
         out.append("")
     out += ["Sources", "======="]
     for source in notice["sources"]:
-        out.append(f"- {source['kind']} {source['id']}: {source['licence'] or 'no licence on record'}, "
+        out.append(f"- {source['kind']} {source['id']}: {source['license'] or 'no licence on record'}, "
                    f"{hub_url(source['kind'], source['id'])}")
     return "\n".join(out).rstrip() + "\n"
 
@@ -97,5 +97,5 @@ def markdown(notice: dict[str, Any]) -> str:
     out += ["## Sources", "", "| Kind | Id | Licence |", "|---|---|---|"]
     for source in notice["sources"]:
         out.append(f"| {source['kind']} | [`{source['id']}`]({hub_url(source['kind'], source['id'])}) | "
-                   f"`{source['licence'] or 'none on record'}` |")
+                   f"`{source['license'] or 'none on record'}` |")
     return "\n".join(out).rstrip() + "\n"

@@ -63,7 +63,7 @@ class Contribution:
         via = [hop.via for hop in self.path[1:]]
         return {
             "value": self.value,
-            "licence": self.licence,
+            "license": self.licence,
             "role": self.role,
             "imposed_by": {"kind": self.carrier_kind, "id": self.carrier},
             "path": ids,
@@ -159,7 +159,7 @@ class EffectiveTerms:
             "training_data": self.training_data,
             "terms": {name: self.term(name) for name in TERM_NAMES},
             "caveats": self.caveats(),
-            "licences": [
+            "licenses": [
                 {"role": g.role, "kind": g.carrier_kind, "id": g.carrier, "expression": g.expression,
                  "path": [hop.id for hop in g.path]}
                 for g in self.groups
@@ -240,16 +240,16 @@ def _set_aside_unknowns(group: Group) -> None:
     else:
         dataset = group.carrier
         whole = known_count == 0
-        kind = "training_data_licence_unknown" if whole else "training_data_terms_unknown"
+        kind = "training_data_license_unknown" if whole else "training_data_terms_unknown"
         what = f"training data {dataset}"
     licence = group.expression or "no licence on record"
-    detail = "its licence is unknown" if kind == "training_data_licence_unknown" else \
+    detail = "its licence is unknown" if kind == "training_data_license_unknown" else \
         f"{licence} leaves {', '.join(t.replace('_', ' ') for t in terms)} unknown"
     group.caveat = {
         "kind": kind,
         "dataset": dataset,
         "model": group.carrier if group.role == "generator" else None,
-        "licence": group.expression,
+        "license": group.expression,
         "terms": terms,
         "path": ids,
         "message": f"{what} ({licence}): {detail}; the weights' licences are taken to govern "

@@ -23,7 +23,7 @@ class Use:
 
 
 @dataclass(frozen=True)
-class Finding:
+class TermFinding:
     kind: str  # violation | obligation | unknown
     term: str
     message: str
@@ -50,54 +50,54 @@ def _consulted(use: Use) -> set[str]:
     return terms
 
 
-def _judge(c: Contribution, use: Use) -> list[Finding]:
+def _judge(c: Contribution, use: Use) -> list[TermFinding]:  # noqa: C901 - to split (issue 10 follow-up)
     """What one contribution means for the use."""
     term, value = c.term, c.value
     where = f" ({c.explain()})"
     if value == UNKNOWN:
-        return [Finding("unknown", term, f"{term.replace('_', ' ')} is unknown{where}", c)]
+        return [TermFinding("unknown", term, f"{term.replace('_', ' ')} is unknown{where}", c)]
     note = f": {c.note}" if c.note else ""
     if term == "commercial_use":
         if value == "forbidden":
-            return [Finding("violation", term, "commercial use is forbidden", c)]
+            return [TermFinding("violation", term, "commercial use is forbidden", c)]
         if value == "conditional":
-            return [Finding("obligation", term, f"commercial use is conditional{note}", c)]
+            return [TermFinding("obligation", term, f"commercial use is conditional{note}", c)]
     elif term == "research_only" and value is True:
-        return [Finding("violation", term, "the licence permits research use only", c)]
+        return [TermFinding("violation", term, "the licence permits research use only", c)]
     elif term == "max_monthly_active_users" and value is not None and use.monthly_active_users is not None:
         if use.monthly_active_users > value:
-            return [Finding("violation", term,
+            return [TermFinding("violation", term,
                             f"{use.monthly_active_users:,} monthly active users exceeds the cap of {value:,}", c)]
-        return [Finding("obligation", term, f"stay at or under {value:,} monthly active users", c)]
+        return [TermFinding("obligation", term, f"stay at or under {value:,} monthly active users", c)]
     elif term == "redistribution":
         if value == "forbidden":
-            return [Finding("violation", term, "redistributing the weights is forbidden", c)]
+            return [TermFinding("violation", term, "redistributing the weights is forbidden", c)]
         if value == "conditional":
-            return [Finding("obligation", term, f"redistribution is conditional{note}", c)]
+            return [TermFinding("obligation", term, f"redistribution is conditional{note}", c)]
     elif term == "outputs_train_other_models":
         if value == "forbidden":
-            return [Finding("violation", term, "using outputs to train other models is forbidden", c)]
+            return [TermFinding("violation", term, "using outputs to train other models is forbidden", c)]
         if value == "restricted":
-            return [Finding("obligation", term, f"using outputs to train other models is restricted{note}", c)]
+            return [TermFinding("obligation", term, f"using outputs to train other models is restricted{note}", c)]
     elif term == "share_alike" and value is True:
-        return [Finding("obligation", term, f"derivatives must carry the same licence ({c.licence})", c)]
+        return [TermFinding("obligation", term, f"derivatives must carry the same licence ({c.licence})", c)]
     elif term == "derivatives" and value == "forbidden":
         if c.role == "declared":
-            return [Finding("obligation", term, f"share only unmodified copies: {c.licence} allows no adaptations", c)]
-        return [Finding("violation", term, f"this model adapts material under {c.licence}, which forbids sharing "
+            return [TermFinding("obligation", term, f"share only unmodified copies: {c.licence} allows no adaptations", c)]
+        return [TermFinding("violation", term, f"this model adapts material under {c.licence}, which forbids sharing "
                                            "adaptations, so its weights may not be distributed", c)]
     elif term == "include_license_text" and value is True:
-        return [Finding("obligation", term, f"include the text of {c.licence}", c)]
+        return [TermFinding("obligation", term, f"include the text of {c.licence}", c)]
     elif term == "derivative_name_prefix":
-        return [Finding("obligation", term, f"a distributed derivative's name must begin with '{p}'", c) for p in value]
+        return [TermFinding("obligation", term, f"a distributed derivative's name must begin with '{p}'", c) for p in value]
     elif term == "attribution":
-        return [Finding("obligation", term, f"show the notice: {notice}", c) for notice in value]
+        return [TermFinding("obligation", term, f"show the notice: {notice}", c) for notice in value]
     elif term == "use_restrictions":
-        return [Finding("obligation", term, f"comply with and pass on: {policy}", c) for policy in value]
+        return [TermFinding("obligation", term, f"comply with and pass on: {policy}", c) for policy in value]
     return []
 
 
-def _verdict(findings: list[Finding]) -> str:
+def _verdict(findings: list[TermFinding]) -> str:
     kinds = {f.kind for f in findings}
     if "violation" in kinds:
         return "forbidden"
@@ -108,7 +108,7 @@ def _verdict(findings: list[Finding]) -> str:
     return "permitted"
 
 
-def _best_alternative(group: Group, use: Use, consulted: set[str]) -> list[Finding]:
+def _best_alternative(group: Group, use: Use, consulted: set[str]) -> list[TermFinding]:
     """An OR lets the licensee pick the branch that serves the use best."""
     ranked = []
     for index, alternative in enumerate(group.alternatives):

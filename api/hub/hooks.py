@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from api.db import get_session
+from api.domain.errors import DomainError
 from api.domain.vocabulary import is_repo_id
-from api.errors import Problem
+from api.http.errors import Problem
 from api.hub.resolver import Outcome, Resolver
 from api.store.common import resolve_model_ids
+from api.store.db import get_session
 
-MODEL_BLUEPRINTS = {"models", "answers", "shipping", "web"}  # every read of one model: API, notice, SPDX, page
+MODEL_BLUEPRINTS = {"models", "lineage", "terms", "shipping", "web"}  # every read of one model: API, notice, SPDX, page
 COMPLIANCE_PATH = "/v1/compliance/check"
 CONFLICTS_PATH = "/v1/conflicts"
 HISTORY_SUFFIX = "/history"
@@ -68,7 +69,7 @@ def before_read() -> None:
     for wanted in [i for i in wanted_ids if i not in held][: hub.settings.max_models]:
         try:
             found = hub.ensure(wanted, get_session())
-        except Problem:  # an id the Hub cannot give is a finding of the check, not a request error
+        except (Problem, DomainError):  # an id the Hub cannot give is a finding of the check, not a request error
             continue
         outcome.stale.update(found.stale)
         outcome.fetched += found.fetched

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.catalogue import current_model_ids
 from api.domain import model_cards
-from api.domain.offline import current_model_ids
 from api.hub.cards import card_text
 from api.hub.client import HubClient, HubGated, HubModel, HubNotFound
 from api.hub.settings import HubSettings
@@ -26,7 +26,7 @@ def _record(model: HubModel, requested: str, url: str) -> dict[str, Any]:
             "datasets": [], "sources": {"license": url}, "provenance": "hub", "commit": model.sha}
 
 
-def extend_catalogue(catalogue: dict[str, list[dict[str, Any]]], wanted: list[str],
+def extend_catalogue(catalogue: dict[str, list[dict[str, Any]]], wanted: list[str],  # noqa: C901 - to split (issue 10 follow-up)
                      settings: HubSettings) -> list[str]:
     """Add every wanted model the catalogue lacks, and its bases, from the Hub; returns warnings.
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from sqlalchemy import delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.domain import model_cards
-from api.errors import Problem
+from api.domain.errors import DomainError
 from api.hub.cards import card_text
 from api.hub.client import HubModel
 from api.store import models as model_store
 from api.store.common import resolve_model_id
 from api.store.imports import CardInput, import_card
-from api.tables import HubRecord, LanguageModel, ModelAlias, ParentEdge, utcnow
+from api.store.tables import HubRecord, LanguageModel, ModelAlias, ParentEdge, utcnow
+
 
 def cutoff(ttl_seconds: int, now: dt.datetime | None = None) -> dt.datetime:
     return (now or utcnow()) - dt.timedelta(seconds=ttl_seconds)
@@ -113,9 +115,9 @@ def write_model(session: Session, requested: str, model: HubModel, url: str) -> 
     try:
         result = import_card(session, CardInput(id=model.id, content=card_text(model), source_url=url))
         savepoint.commit()
-    except (model_cards.CardError, Problem) as error:
+    except (model_cards.CardError, DomainError) as error:
         savepoint.rollback()
-        reason = error.detail if isinstance(error, Problem) else str(error)
+        reason = error.detail if isinstance(error, DomainError) else str(error)
         write_unreadable(session, requested, model.id, url, f"the Hub card could not be used: {reason}",
                          model=model)
         return model.id, [reason]

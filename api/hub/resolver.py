@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.domain.errors import DomainError
 from api.domain.vocabulary import is_repo_id
-from api.errors import Problem
+from api.http.errors import Problem
 from api.hub import records
 from api.hub.client import HubClient, HubError, HubGated, HubModel, HubNotFound, HubUnavailable
 from api.hub.settings import HubSettings
@@ -199,7 +200,7 @@ class Resolver:
                 current, warnings = records.write_model(session, item.requested, item.model, item.url)
                 outcome.warnings += [f"{current}: {w}" for w in warnings]
             savepoint.commit()
-        except Problem as error:  # e.g. another request wrote the same model meanwhile
+        except DomainError as error:  # e.g. another request wrote the same model meanwhile
             savepoint.rollback()
             outcome.warnings.append(f"{item.requested}: {error.detail}")
             return records.resolve_model_id(session, item.requested) or item.requested

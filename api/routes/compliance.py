@@ -2,9 +2,9 @@
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.openapi import PedigreeBlueprint as Blueprint
+from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.store.compliance import check_batch
+from api.store.db import get_session
 from schemas.compliance import ComplianceReportSchema, ComplianceRequestSchema
 
 blp = Blueprint("compliance", __name__, url_prefix="/v1/compliance",
@@ -15,6 +15,7 @@ blp = Blueprint("compliance", __name__, url_prefix="/v1/compliance",
 class ComplianceCheck(MethodView):
     @blp.arguments(ComplianceRequestSchema)
     @blp.response(200, ComplianceReportSchema)
+    @blp.requires("read")
     def post(self, data):
         """Check up to 10,000 models against a policy: per-model findings and one overall pass or fail.
 

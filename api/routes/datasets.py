@@ -2,14 +2,14 @@
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.routes.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
+from api.http.conditional import not_modified, require_if_match, with_etag
+from api.http.openapi import PedigreeBlueprint as Blueprint
+from api.http.paging import page_body
 from api.routes.history import history_route
-from api.routes.paging import page_body
 from api.store import datasets as store
 from api.store.common import transaction
+from api.store.db import get_session
 from schemas.common import partial_update
-from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.datasets import DatasetListArgsSchema, DatasetPageSchema, DatasetSchema, DatasetUpdateSchema
 
 blp = Blueprint("datasets", __name__, url_prefix="/v1/datasets",
@@ -20,6 +20,7 @@ blp = Blueprint("datasets", __name__, url_prefix="/v1/datasets",
 class Datasets(MethodView):
     @blp.arguments(DatasetListArgsSchema, location="query")
     @blp.response(200, DatasetPageSchema)
+    @blp.requires("read")
     def get(self, args):
         """List datasets in id order; filter by licence, generating model or text."""
         return page_body(store.list_datasets(get_session(), **args))
@@ -27,6 +28,7 @@ class Datasets(MethodView):
     @blp.arguments(DatasetSchema)
     @blp.response(201, DatasetSchema)
     @blp.alt_response(409, response="CONFLICT", description="The id is taken.")
+    @blp.requires("write")
     def post(self, data):
         """Create a dataset."""
         session = get_session()
@@ -40,6 +42,7 @@ class DatasetById(MethodView):
     @blp.response(200, DatasetSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(304, description="Not modified (If-None-Match).")
+    @blp.requires("read")
     def get(self, dataset_id):
         """Read one dataset (with an ETag; If-None-Match answers 304)."""
         dataset = store.get_dataset(get_session(), dataset_id)
@@ -48,9 +51,8 @@ class DatasetById(MethodView):
     @blp.arguments(partial_update(DatasetUpdateSchema))
     @blp.response(200, DatasetSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.doc(**IF_MATCH_DOC)
-    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.precondition
+    @blp.requires("write")
     def patch(self, data, dataset_id):
         """Change fields of a dataset (If-Match required)."""
         session = get_session()
@@ -62,9 +64,8 @@ class DatasetById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Models are still linked to the dataset.")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.doc(**IF_MATCH_DOC)
-    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.precondition
+    @blp.requires("write")
     def delete(self, dataset_id):
         """Delete a dataset no model is linked to (If-Match required)."""
         session = get_session()

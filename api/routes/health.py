@@ -5,11 +5,11 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.db import get_engine
-from api.postgres_guard import server_of
-from api.watchdog import watchdog
-from api.errors import problem_response
-from api.openapi import PedigreeBlueprint as Blueprint
+from api.http.errors import problem_response
+from api.http.openapi import PedigreeBlueprint as Blueprint
+from api.http.watchdog import watchdog
+from api.store.db import get_engine
+from api.store.postgres_guard import server_of
 
 blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
 
@@ -21,6 +21,7 @@ class HealthSchema(Schema):
 @blp.route("/healthz")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
+    @blp.requires(None)
     def get(self):
         """The process is up (does not touch the database)."""
         return {"status": "ok"}
@@ -30,6 +31,7 @@ class Health(MethodView):
 class Ready(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description="The database is unreachable.")
+    @blp.requires(None)
     def get(self):
         """The database answers a query (within 2 s whatever the database does: a frozen server is probed first)."""
         server = server_of(get_engine())

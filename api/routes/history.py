@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.routes.paging import page_body
+from api.http.paging import page_body
 from api.store import audit
-from api.store.common import Page
+from api.store.db import get_session
 from schemas.history import HistoryArgsSchema, HistoryPageSchema
 
 
@@ -19,16 +18,15 @@ def history_route(blp, rule: str, resource_type: str, id_arg: str, get_record: C
     class History(MethodView):
         @blp.arguments(HistoryArgsSchema, location="query")
         @blp.response(200, HistoryPageSchema)
+        @blp.requires("read")
         def get(self, args, **view_args):
             record_id = view_args[id_arg]
             session = get_session()
             after = args.get("cursor")
-            events, total, next_after = audit.history(session, resource_type, record_id, limit=args["limit"],
-                                                      after=after)
-            if total == 0:
+            page = audit.history(session, resource_type, record_id, limit=args["limit"], after=after)
+            if page.total == 0:
                 get_record(session, record_id)  # 404 for a record that never existed
-            return page_body(Page(items=events, total=total, limit=args["limit"],
-                                  next_after=str(next_after) if next_after is not None else None))
+            return page_body(page)
 
     History.get.__doc__ = (f"Every change to this {resource_type}: who (token name), when, the action, "
                            "and the record before and after. Oldest first.")

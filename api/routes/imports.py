@@ -7,11 +7,11 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from api.db import get_session
-from api.errors import Problem
-from api.openapi import PedigreeBlueprint as Blueprint
+from api.http.errors import Problem
+from api.http.openapi import PedigreeBlueprint as Blueprint
+from api.http.watchdog import watchdog
+from api.store.db import get_session
 from api.store.imports import CardInput, import_cards
-from api.watchdog import watchdog
 from schemas.imports import MAX_CARD_BYTES, MAX_CARDS, ImportRequestSchema, ImportResponseSchema
 
 MAX_ATOMIC_CARDS = 20
@@ -91,6 +91,7 @@ class ModelCards(MethodView):
     @blp.response(200, ImportResponseSchema)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY",
                       description="The request is malformed, or `atomic` and a card failed (nothing written).")
+    @blp.requires("write")
     def post(self):
         """Create or update models from Hugging Face model cards (YAML front matter).
 

@@ -2,14 +2,14 @@
 
 from flask.views import MethodView
 
-from api.db import get_session
-from api.routes.conditional import IF_MATCH_DOC, not_modified, require_if_match, with_etag
+from api.http.conditional import not_modified, require_if_match, with_etag
+from api.http.openapi import PedigreeBlueprint as Blueprint
+from api.http.paging import page_body, whole_list
 from api.routes.history import history_route
-from api.routes.paging import page_body, whole_list
 from api.store import models as store
 from api.store.common import transaction
+from api.store.db import get_session
 from schemas.common import partial_update
-from api.openapi import PedigreeBlueprint as Blueprint
 from schemas.models import (
     LanguageModelListArgsSchema,
     LanguageModelPageSchema,
@@ -29,6 +29,7 @@ blp = Blueprint("models", __name__, url_prefix="/v1/models",
 class Models(MethodView):
     @blp.arguments(LanguageModelListArgsSchema, location="query")
     @blp.response(200, LanguageModelPageSchema)
+    @blp.requires("read")
     def get(self, args):
         """List models in id order; filter by licence, organisation, direct base model or text."""
         return page_body(store.list_models(get_session(), **args))
@@ -36,6 +37,7 @@ class Models(MethodView):
     @blp.arguments(LanguageModelSchema)
     @blp.response(201, LanguageModelSchema)
     @blp.alt_response(409, response="CONFLICT", description="The id is taken.")
+    @blp.requires("write")
     def post(self, data):
         """Create a model with its parents and datasets in one all-or-nothing write."""
         session = get_session()
@@ -49,6 +51,7 @@ class ModelById(MethodView):
     @blp.response(200, LanguageModelSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(304, description="Not modified (If-None-Match).")
+    @blp.requires("read")
     def get(self, model_id):
         """Read one model with its parents, datasets and declared licence (ETag; If-None-Match answers 304)."""
         model = store.get_model(get_session(), model_id)
@@ -58,9 +61,8 @@ class ModelById(MethodView):
     @blp.response(200, LanguageModelSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="A new parent would close a cycle.")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.doc(**IF_MATCH_DOC)
-    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.precondition
+    @blp.requires("write")
     def patch(self, data, model_id):
         """Change fields of a model (If-Match required); `parents` or `datasets`, when given, replace the set."""
         session = get_session()
@@ -72,9 +74,8 @@ class ModelById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="Other models derive from it or it generated a dataset.")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.doc(**IF_MATCH_DOC)
-    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.precondition
+    @blp.requires("write")
     def delete(self, model_id):
         """Delete a model and its own edges (If-Match required); refused while other records depend on it."""
         session = get_session()
@@ -88,6 +89,7 @@ class ModelById(MethodView):
 class Parents(MethodView):
     @blp.response(200, ParentRefPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, model_id):
         """The models this model derives from directly."""
         return whole_list(store.get_model(get_session(), model_id).parents)
@@ -96,6 +98,7 @@ class Parents(MethodView):
     @blp.response(201, ParentRefSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="The edge exists, or it would close a cycle.")
+    @blp.requires("write")
     def post(self, data, model_id):
         """Add a parent edge."""
         session = get_session()
@@ -109,9 +112,8 @@ class Parents(MethodView):
 class ParentById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.doc(**IF_MATCH_DOC)
-    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.precondition
+    @blp.requires("write")
     def delete(self, model_id, parent_id):
         """Remove a parent edge (If-Match with the model's ETag required)."""
         session = get_session()
@@ -125,6 +127,7 @@ class ParentById(MethodView):
 class TrainingData(MethodView):
     @blp.response(200, TrainingRefPageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.requires("read")
     def get(self, model_id):
         """The datasets this model was trained on, with the stage."""
         return whole_list(store.get_model(get_session(), model_id).datasets)
@@ -133,6 +136,7 @@ class TrainingData(MethodView):
     @blp.response(201, TrainingRefSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="The link exists.")
+    @blp.requires("write")
     def post(self, data, model_id):
         """Link a training dataset."""
         session = get_session()
@@ -146,9 +150,8 @@ class TrainingData(MethodView):
 class TrainingDataById(MethodView):
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.doc(**IF_MATCH_DOC)
-    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.precondition
+    @blp.requires("write")
     def delete(self, model_id, dataset_id):
         """Unlink a training dataset (If-Match with the model's ETag required)."""
         session = get_session()

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.tables import AuditEvent, Dataset, LanguageModel, Licence
+from api.store.common import Page, keyset_page
+from api.store.tables import AuditEvent, Dataset, LanguageModel, Licence
 
 current_actor: ContextVar[str] = ContextVar("current_actor", default="system")
 
@@ -45,15 +46,7 @@ def record(session: Session, action: str, resource_type: str, resource_id: str,
                            resource_id=resource_id, before=before, after=after))
 
 
-def history(session: Session, resource_type: str, resource_id: str, *, limit: int,
-            after: int | None) -> tuple[list[AuditEvent], int, int | None]:
-    """Events for one resource, oldest first: a page, the total, and the id to continue after."""
+def history(session: Session, resource_type: str, resource_id: str, *, limit: int, after: int | None) -> Page:
+    """Events for one resource, oldest first, one keyset page by event id."""
     base = select(AuditEvent).where(AuditEvent.resource_type == resource_type, AuditEvent.resource_id == resource_id)
-    from sqlalchemy import func
-
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    if after is not None:
-        base = base.where(AuditEvent.id > after)
-    rows = list(session.scalars(base.order_by(AuditEvent.id).limit(limit + 1)))
-    next_after = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], total or 0, next_after
+    return keyset_page(session, base, AuditEvent.id, limit, after)

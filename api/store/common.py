@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
-from api.errors import Problem
-from api.tables import LanguageModel, Licence, LicenceAlias, ModelAlias
+from api.domain.errors import InvalidValue, NotFound
+from api.store.tables import LanguageModel, Licence, LicenceAlias, ModelAlias
 
 # Key for the PostgreSQL advisory lock that serialises writes to the lineage graph.
 GRAPH_WRITE_LOCK = 0x50ED16EE
@@ -93,16 +93,12 @@ def normalise_expression(session: Session, text_value: str, field: str = "licens
     try:
         return expressions.normalise(text_value, lambda names: resolve_licence_names(session, names))
     except expressions.UnknownLicences as error:
-        raise Problem(
-            422,
-            f"Unknown licence id(s) in '{field}': {', '.join(error.names)}. "
-            "Create the licence first or use a known id or alias (GET /v1/licences).",
-            kind="validation-error",
-            errors={field: [str(error)]},
-        ) from None
+        raise InvalidValue(f"Unknown licence id(s) in '{field}': {', '.join(error.names)}. "
+                           "Create the licence first or use a known id or alias (GET /v1/licenses).",
+                           errors={field: [str(error)]}) from None
     except expressions.InvalidExpression as error:
-        raise Problem(422, f"'{field}' is not a valid licence expression: {error}",
-                      kind="validation-error", errors={field: [str(error)]}) from None
+        raise InvalidValue(f"'{field}' is not a valid licence expression: {error}",
+                           errors={field: [str(error)]}) from None
 
 
 def resolve_one_licence(session: Session, name: str) -> str | None:
@@ -137,3 +133,11 @@ def resolve_model_id(session: Session, model_id: str) -> str | None:
     if session.scalar(select(LanguageModel.id).where(LanguageModel.id == model_id)) is not None:
         return model_id
     return resolve_model_ids(session, [model_id]).get(model_id)
+
+
+def require_model(session: Session, model_id: str) -> str:
+    """The current id of the model `model_id` names (any case, or a former id); 404 when none."""
+    current = resolve_model_id(session, model_id)
+    if current is None:
+        raise NotFound.record("model", model_id)
+    return current

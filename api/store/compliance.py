@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.domain import expressions
 from api.domain.compliance import check, policy_from_data
 from api.store.common import resolve_licence_names, resolve_model_ids
 from api.store.snapshots import load_snapshot
@@ -16,8 +17,20 @@ from api.store.snapshots import load_snapshot
 def _policy_names(data: dict[str, Any]) -> list[str]:
     names = []
     for section in ("allow", "deny"):
-        names += [n.lower() for n in (data.get(section) or {}).get("licences", [])]
-    names += [w["licence"].lower() for w in data.get("waivers", []) if w.get("licence")]
+        names += [n.lower() for n in (data.get(section) or {}).get("licenses", [])]
+    names += [w["license"].lower() for w in data.get("waivers", []) if w.get("license")]
+    return names
+
+
+def _expression_names(data: dict[str, Any]) -> list[str]:
+    """The licence names the policy's expressions mention, read by the expression parser."""
+    names: list[str] = []
+    for section in ("allow", "deny"):
+        for text_value in (data.get(section) or {}).get("expressions", []):
+            try:
+                names += [name.lower() for name in expressions.licence_names(text_value)]
+            except expressions.InvalidExpression:
+                continue  # an expression that does not parse matches nothing; it is kept as written
     return names
 
 
@@ -29,12 +42,7 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
         session.execute(text("SET LOCAL enable_mergejoin = off"))
         session.execute(text("SET LOCAL jit = off"))
     known = resolve_licence_names(session, _policy_names(policy_data))
-    expression_names: list[str] = []
-    for section in ("allow", "deny"):
-        for expression in (policy_data.get(section) or {}).get("expressions", []):
-            expression_names += [w.lower() for w in expression.replace("(", " ").replace(")", " ").split()
-                                 if w.upper() not in ("AND", "OR", "WITH")]
-    known.update(resolve_licence_names(session, expression_names))
+    known.update(resolve_licence_names(session, _expression_names(policy_data)))
     policy = policy_from_data(policy_data, lambda name: known.get(name.lower()))
     current_ids = resolve_model_ids(session, model_ids)
     snapshot = load_snapshot(session, list(dict.fromkeys(current_ids.values())))

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from api.domain.conflicts import conflicts
 from api.domain.lineage import Lineage, ParentLink, TrainingLink
 from api.domain.terms import effective_terms
-from api.watchdog import watchdog
-from api.store.common import Page
+from api.http.watchdog import watchdog
+from api.store.common import Page, keyset_page
 from api.store.snapshots import load_snapshot
-from api.tables import (
+from api.store.tables import (
     Dataset,
     DatasetLicence,
     LanguageModel,
@@ -197,10 +197,10 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
         if not found:
             continue
         group = effective.declared_group()
-        named = {s["licence"] for c in found for s in c["sources"] if s.get("licence")}
+        named = {s["license"] for c in found for s in c["sources"] if s.get("license")}
         named |= {i for alt in (group.licence_sets if group else []) for i in alt if i}
-        rows.append({"model_id": model_id, "declared_licence": snapshot.models[model_id].license,
-                     "conflicts": found, "licences": sorted(named)})
+        rows.append({"model_id": model_id, "declared_license": snapshot.models[model_id].license,
+                     "conflicts": found, "licenses": sorted(named)})
     return rows
 
 
@@ -215,9 +215,9 @@ def refresh(session: Session, model_ids: Iterable[str]) -> None:
         session.execute(delete(ModelConflict).where(ModelConflict.model_id.in_(chunk)))
         if rows:
             session.execute(insert(ModelConflict), [
-                {"model_id": r["model_id"], "declared_licence": r["declared_licence"], "conflicts": r["conflicts"]}
+                {"model_id": r["model_id"], "declared_licence": r["declared_license"], "conflicts": r["conflicts"]}
                 for r in rows])
-            links = [{"model_id": r["model_id"], "licence_id": i} for r in rows for i in r["licences"]]
+            links = [{"model_id": r["model_id"], "licence_id": i} for r in rows for i in r["licenses"]]
             if links:
                 session.execute(insert(ModelConflictLicence), links)
 
@@ -246,11 +246,7 @@ def conflicts_page(session: Session, *, limit: int, after: str | None, licence_i
     if organisation:
         statement = statement.join(LanguageModel, LanguageModel.id == ModelConflict.model_id).where(
             func.lower(LanguageModel.organisation) == organisation.lower())
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
-    if after is not None:
-        statement = statement.where(ModelConflict.model_id > after)
-    rows = list(session.scalars(statement.order_by(ModelConflict.model_id).limit(limit + 1)))
-    next_after = rows[limit - 1].model_id if len(rows) > limit else None
-    items = [{"model": r.model_id, "declared_licence": r.declared_licence, "conflicts": r.conflicts}
-             for r in rows[:limit]]
-    return Page(items=items, total=total, limit=limit, next_after=next_after)
+    page = keyset_page(session, statement, ModelConflict.model_id, limit, after)
+    page.items = [{"model": r.model_id, "declared_license": r.declared_licence, "conflicts": r.conflicts}
+                  for r in page.items]
+    return page

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from api.errors import Problem, not_found
+from api.domain.errors import AlreadyExists, InUse, InvalidReferences, NotFound
 from api.store import audit
 from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
-from api.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge, utcnow
+from api.store.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge, utcnow
 
 _FIELDS = ("name", "source_url", "placeholder", "sources", "description")
 
@@ -18,7 +18,7 @@ _FIELDS = ("name", "source_url", "placeholder", "sources", "description")
 def get_dataset(session: Session, dataset_id: str) -> Dataset:
     dataset = session.get(Dataset, dataset_id, options=[selectinload(Dataset.licence_links)])
     if dataset is None:
-        raise not_found("dataset", dataset_id)
+        raise NotFound.record("dataset", dataset_id)
     return dataset
 
 
@@ -44,7 +44,7 @@ def _apply(session: Session, dataset: Dataset, data: dict[str, Any]) -> None:
     if "generated_by" in data:
         generator = data["generated_by"]
         if generator is not None and session.get(LanguageModel, generator) is None:
-            raise Problem(422, f"generated_by: model '{generator}' does not exist", kind="validation-error",
+            raise InvalidReferences(f"generated_by: model '{generator}' does not exist",
                           errors={"generated_by": [f"model '{generator}' does not exist"]})
         dataset.generated_by = generator
     if "license" in data:
@@ -59,7 +59,7 @@ def _apply(session: Session, dataset: Dataset, data: dict[str, Any]) -> None:
 def create_dataset(session: Session, data: dict[str, Any]) -> Dataset:
     lock_graph(session)
     if session.get(Dataset, data["id"]) is not None:
-        raise Problem(409, f"dataset '{data['id']}' already exists", kind="already-exists")
+        raise AlreadyExists(f"dataset '{data['id']}' already exists")
     dataset = Dataset(id=data["id"], licence_links=[])
     _apply(session, dataset, data)
     session.add(dataset)
@@ -86,8 +86,7 @@ def delete_dataset(session: Session, dataset_id: str) -> None:
     dataset = get_dataset(session, dataset_id)
     users = session.scalar(select(func.count()).where(TrainingEdge.dataset_id == dataset_id))
     if users:
-        raise Problem(409, f"dataset '{dataset_id}' is linked to {users} model(s); remove those links first",
-                      kind="in-use")
+        raise InUse(f"dataset '{dataset_id}' is linked to {users} model(s); remove those links first")
     before = audit.dataset_state(dataset)
     session.delete(dataset)
     session.flush()

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.domain import model_cards
+from api.domain.errors import DomainError
 from api.domain.limits import model_limit_errors
 from api.domain.vocabulary import is_repo_id
-from api.errors import Problem
 from api.store import datasets as dataset_store
 from api.store import models as model_store
 from api.store.common import resolve_licence_names, resolve_model_id, resolve_model_ids
-from api.tables import Dataset, LanguageModel
+from api.store.tables import Dataset, LanguageModel
 
 HF_OTHER = "LicenseRef-HF-other"
 BATCH_SECONDS = 0.25  # a non-atomic import commits (and lets other writers in) at least this often
@@ -95,7 +95,7 @@ def _keep_what_the_card_does_not_say(existing: LanguageModel, data: dict[str, An
 
 
 def import_card(session: Session, item: CardInput) -> CardResult:
-    """Apply one card inside the caller's transaction; raise Problem or CardError when it cannot be used."""
+    """Apply one card inside the caller's transaction; raise DomainError or CardError when it cannot be used."""
     result = CardResult(id=item.id)
     if not is_repo_id(item.id):
         raise model_cards.CardError(f"'{item.id}' is not a valid Hub repo id")
@@ -180,9 +180,9 @@ def import_cards(session: Session, items: list[CardInput], *, atomic: bool,
         try:
             result = import_card(session, item)
             savepoint.commit()
-        except (model_cards.CardError, Problem) as error:
+        except (model_cards.CardError, DomainError) as error:
             savepoint.rollback()
-            reason = error.detail if isinstance(error, Problem) else str(error)
+            reason = error.detail if isinstance(error, DomainError) else str(error)
             result = CardResult(id=item.id, reason=reason)
             failed = True
         results.append(result)

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from api.errors import Problem, not_found
+from api.domain.errors import AlreadyExists, Clash, InUse, NotFound
 from api.store import audit
 from api.store.common import Page, contains_text, keyset_page, lock_graph
-from api.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence, utcnow
+from api.store.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence, utcnow
 
 _FIELDS = ("name", "url", "version_date", "categories", "terms", "binds_derivatives")
 
@@ -18,7 +18,7 @@ _FIELDS = ("name", "url", "version_date", "categories", "terms", "binds_derivati
 def get_licence(session: Session, licence_id: str) -> Licence:
     licence = session.get(Licence, licence_id, options=[selectinload(Licence.alias_records)])
     if licence is None:
-        raise not_found("licence", licence_id)
+        raise NotFound.record("licence", licence_id)
     return licence
 
 
@@ -62,8 +62,7 @@ def _set_aliases(session: Session, licence: Licence, aliases: list[str]) -> None
             )
         ]
         if clashes:
-            raise Problem(409, "Alias already names another licence: " + ", ".join(sorted(clashes)),
-                          kind="conflict")
+            raise Clash("Alias already names another licence: " + ", ".join(sorted(clashes)))
     current = {a.alias: a for a in licence.alias_records}
     licence.alias_records = [current.get(alias) or LicenceAlias(alias=alias) for alias in lowered]
 
@@ -71,10 +70,10 @@ def _set_aliases(session: Session, licence: Licence, aliases: list[str]) -> None
 def create_licence(session: Session, data: dict[str, Any]) -> Licence:
     lock_graph(session)
     if session.get(Licence, data["id"]) is not None:
-        raise Problem(409, f"licence '{data['id']}' already exists", kind="already-exists")
+        raise AlreadyExists(f"licence '{data['id']}' already exists")
     clash = session.scalar(select(LicenceAlias.licence_id).where(LicenceAlias.alias == data["id"].lower()))
     if clash:
-        raise Problem(409, f"'{data['id']}' is already an alias of licence {clash}", kind="conflict")
+        raise Clash(f"'{data['id']}' is already an alias of licence {clash}")
     licence = Licence(id=data["id"], alias_records=[])
     for field in _FIELDS:
         if field in data:
@@ -109,11 +108,8 @@ def delete_licence(session: Session, licence_id: str) -> None:
     models = session.scalar(select(func.count()).where(ModelLicence.licence_id == licence_id))
     datasets = session.scalar(select(func.count()).where(DatasetLicence.licence_id == licence_id))
     if models or datasets:
-        raise Problem(
-            409,
-            f"licence '{licence_id}' is named by {models} model(s) and {datasets} dataset(s); "
+        raise InUse(f"licence '{licence_id}' is named by {models} model(s) and {datasets} dataset(s); "
             "change their licences first",
-            kind="in-use",
         )
     before = audit.licence_state(licence)
     session.delete(licence)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, literal, select, true
 from sqlalchemy.orm import Session
 
+from api.domain import render
+from api.domain.errors import Cycle
 from api.domain.graph import cycle_through_new_edge
-from api.domain.lineage import ParentLink
-from api.errors import Problem
-from api.tables import ParentEdge
+from api.domain.lineage import ParentLink, model_depths
+from api.store.common import Page, require_model
+from api.store.tables import LanguageModel, ParentEdge
 
 
 def edges_above(session: Session, start_ids: list[str]) -> list[tuple[str, str]]:
@@ -39,12 +43,7 @@ def refuse_cycle(session: Session, child: str, parent: str) -> None:
     if not is_ancestor_or_self(session, child, parent):
         return
     cycle = cycle_through_new_edge(edges_above(session, [parent]), child, parent) or [child, parent, child]
-    raise Problem(
-        409,
-        f"Adding {parent} as a parent of {child} would create a cycle: {' → '.join(cycle)}",
-        kind="cycle",
-        cycle=cycle,
-    )
+    raise Cycle(f"Adding {parent} as a parent of {child} would create a cycle: {' → '.join(cycle)}", cycle=cycle)
 
 
 def _edge_filter(edge, relations: list[str] | None):
@@ -117,3 +116,60 @@ def family_select(base_id: str):
     walk = select(edge.c.child_id.label("id")).where(edge.c.parent_id == base_id).cte("down", recursive=True)
     walk = walk.union(select(edge.c.child_id).join(walk, edge.c.parent_id == walk.c.id))
     return select(walk.c.id)
+
+
+def ancestors(session: Session, model_id: str, *, max_depth: int | None, relations: list[str] | None) -> list[dict]:
+    model_id = require_model(session, model_id)
+    links = ancestor_links(session, model_id, relations)
+    found = model_depths(links, model_id, max_depth)
+    rows = [
+        {"id": node, "depth": depth, "path": path, "relations": rels}
+        for node, (depth, path, rels) in found.items()
+    ]
+    return sorted(rows, key=lambda r: (r["depth"], r["id"]))
+
+
+def descendants(session: Session, model_id: str, *, limit: int, after: str | None, max_depth: int,
+                relations: list[str] | None) -> Page:
+    model_id = require_model(session, model_id)
+    rows, total = descendants_page(session, model_id, limit=limit + 1, after=after, max_depth=max_depth,
+                                   relations=relations)
+    next_after = rows[limit - 1][0] if len(rows) > limit else None
+    rows = rows[:limit]
+    paths: dict[str, tuple[int, list[str], list[str]]] = {}
+    # The way down to each node on the page, read from the page's ancestry: one CTE for the page.
+    links = ancestor_links(session, [node for node, _ in rows], relations) if rows else []
+    for node, _depth in rows:
+        up = model_depths(links, node)
+        if model_id in up:
+            _, path, rels = up[model_id]
+            paths[node] = (len(path) - 1, list(reversed(path)), list(reversed(rels)))
+    items = [
+        {"id": node, "depth": depth, "path": paths.get(node, (0, [], []))[1], "relations": paths.get(node, (0, [], []))[2]}
+        for node, depth in rows
+    ]
+    return Page(items=items, total=total, limit=limit, next_after=next_after)
+
+
+def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relations: list[str] | None,
+                  node_limit: int) -> dict[str, Any]:
+    model_id = require_model(session, model_id)
+    above = ancestor_links(session, model_id, relations)
+    reached_up = model_depths(above, model_id, up)
+    above = [link for link in above
+             if (link.child in reached_up or link.child == model_id) and link.parent in reached_up]
+    below = descendant_links(session, model_id, down, relations, node_limit + 1) if down > 0 else []
+    truncated = len(below) > node_limit
+    below = below[:node_limit]
+    links = above + below
+    ids = {model_id} | {end for link in links for end in (link.child, link.parent)}
+    labels = {
+        row.id: {"name": row.name, "license": row.license, "placeholder": row.placeholder}
+        for row in session.execute(
+            select(LanguageModel.id, LanguageModel.name, LanguageModel.license, LanguageModel.placeholder)
+            .where(LanguageModel.id.in_(sorted(ids)))
+        )
+    }
+    data = render.graph(model_id, links, labels)
+    data["truncated"] = truncated
+    return data

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from api.errors import Problem, not_found
+from api.domain.errors import AlreadyExists, InUse, InvalidReferences, InvalidValue, NotFound
 from api.store import audit
 from api.store.common import (
     Page,
@@ -20,7 +20,7 @@ from api.store.common import (
     resolve_one_licence,
 )
 from api.store.lineage import refuse_cycle
-from api.tables import (
+from api.store.tables import (
     Dataset,
     LanguageModel,
     LicenceAssignment,
@@ -50,7 +50,7 @@ def get_model(session: Session, model_id: str) -> LanguageModel:
         current = resolve_model_ids(session, [model_id]).get(model_id)
         model = session.get(LanguageModel, current, options=_LOAD) if current else None
     if model is None:
-        raise not_found("model", model_id)
+        raise NotFound.record("model", model_id)
     return model
 
 
@@ -58,12 +58,11 @@ def _set_aliases(session: Session, model: LanguageModel, aliases: list[str]) -> 
     """Replace the model's former ids; each may name no other model, current or former."""
     keys = {alias.lower(): alias for alias in aliases}
     if model.id.lower() in keys:
-        raise Problem(422, f"'{keys[model.id.lower()]}' is the model's own id, not a former one",
-                      kind="validation-error", errors={"aliases": ["contains the model's own id"]})
+        raise InvalidValue(f"'{keys[model.id.lower()]}' is the model's own id, not a former one", errors={"aliases": ["contains the model's own id"]})
     taken = {key: owner for key, owner in resolve_model_ids(session, list(keys.values())).items() if owner != model.id}
     if taken:
         shown = "; ".join(f"'{alias}' names '{owner}'" for alias, owner in sorted(taken.items()))
-        raise Problem(409, f"Aliases already in use: {shown}", kind="already-exists")
+        raise AlreadyExists(f"Aliases already in use: {shown}")
     current = {record.alias_key: record for record in model.alias_records}
     model.alias_records = [current.get(key) or ModelAlias(alias_key=key, alias=alias) for key, alias in keys.items()]
     for record in model.alias_records:
@@ -112,8 +111,7 @@ def _record_licence(session: Session, model: LanguageModel, data: dict[str, Any]
         if "license" in data:
             given = normalise_expression(session, data["license"])[0] if data["license"] else None
             if given != current:
-                raise Problem(422, f"'license' ({given}) must equal the last entry of 'license_history' ({current})",
-                              kind="validation-error", errors={"license": ["does not match license_history"]})
+                raise InvalidValue(f"'license' ({given}) must equal the last entry of 'license_history' ({current})", errors={"license": ["does not match license_history"]})
         model.licence_assignments = [
             LicenceAssignment(position=i, expression=expression, effective_from=e["effective_from"], source=e["source"])
             for i, (expression, e) in enumerate(entries)
@@ -157,7 +155,7 @@ def _refuse_unknown_references(session: Session, data: dict[str, Any]) -> None:
             }
     if errors:
         names = sorted({msg for field in errors.values() for entry in field.values() for msg in entry["id"]})
-        raise Problem(422, "Unknown references: " + "; ".join(names), kind="validation-error", errors=errors)
+        raise InvalidReferences("Unknown references: " + "; ".join(names), errors=errors)
 
 
 def _set_parents(session: Session, model: LanguageModel, parents: list[dict[str, Any]], creating: bool) -> None:
@@ -187,7 +185,7 @@ def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     if existing is not None:
         same = "" if existing == data["id"] else f" (as '{existing}': Hub ids match case-insensitively and " \
             "through former ids)"
-        raise Problem(409, f"model '{data['id']}' already exists{same}", kind="already-exists")
+        raise AlreadyExists(f"model '{data['id']}' already exists{same}")
     _refuse_unknown_references(session, data)
     model = LanguageModel(id=data["id"], parent_edges=[], training_edges=[], licence_links=[],
                           licence_assignments=[], alias_records=[])
@@ -242,11 +240,11 @@ def delete_model(session: Session, model_id: str) -> None:
     children = list(session.scalars(select(ParentEdge.child_id).where(ParentEdge.parent_id == model_id).limit(6)))
     if children:
         shown = ", ".join(children[:5]) + (", …" if len(children) > 5 else "")
-        raise Problem(409, f"model '{model_id}' is a parent of {shown}; remove those edges first", kind="in-use")
+        raise InUse(f"model '{model_id}' is a parent of {shown}; remove those edges first")
     generated = list(session.scalars(select(Dataset.id).where(Dataset.generated_by == model_id).limit(6)))
     if generated:
-        raise Problem(409, f"model '{model_id}' generated dataset(s) {', '.join(generated[:5])}; "
-                      "change their generated_by first", kind="in-use")
+        raise InUse(f"model '{model_id}' generated dataset(s) {', '.join(generated[:5])}; "
+                      "change their generated_by first")
     before = audit.model_state(model)
     session.delete(model)
     session.flush()
@@ -259,7 +257,7 @@ def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEd
     model_id = model.id
     _refuse_unknown_references(session, {"parents": [ref]})
     if any(edge.parent_id == ref["id"] for edge in model.parent_edges):
-        raise Problem(409, f"'{ref['id']}' is already a parent of '{model_id}'", kind="already-exists")
+        raise AlreadyExists(f"'{ref['id']}' is already a parent of '{model_id}'")
     lock_graph(session)
     refuse_cycle(session, model_id, ref["id"])
     before = audit.model_state(model)
@@ -277,7 +275,7 @@ def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
     parent_id = resolve_model_ids(session, [parent_id]).get(parent_id, parent_id)
     edge = next((e for e in model.parent_edges if e.parent_id == parent_id), None)
     if edge is None:
-        raise Problem(404, f"'{parent_id}' is not a parent of '{model_id}'", kind="not-found")
+        raise NotFound(f"'{parent_id}' is not a parent of '{model_id}'")
     before = audit.model_state(model)
     model.parent_edges.remove(edge)
     session.flush()
@@ -289,7 +287,7 @@ def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> Trainin
     model = get_model(session, model_id)
     model_id = model.id
     if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
-        raise Problem(409, f"'{model_id}' is already linked to dataset '{ref['id']}'", kind="already-exists")
+        raise AlreadyExists(f"'{model_id}' is already linked to dataset '{ref['id']}'")
     _refuse_unknown_references(session, {"datasets": [ref]})
     before = audit.model_state(model)
     edge = TrainingEdge(dataset_id=ref["id"], stage=ref["stage"], source=ref["source"])
@@ -305,7 +303,7 @@ def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
     model_id = model.id
     edge = next((e for e in model.training_edges if e.dataset_id == dataset_id), None)
     if edge is None:
-        raise Problem(404, f"'{model_id}' is not linked to dataset '{dataset_id}'", kind="not-found")
+        raise NotFound(f"'{model_id}' is not linked to dataset '{dataset_id}'")
     before = audit.model_state(model)
     model.training_edges.remove(edge)
     session.flush()

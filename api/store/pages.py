@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from api.tables import LanguageModel, Licence, LicenceAlias, ModelLicence, ParentEdge
+from api.store.tables import LanguageModel, Licence, LicenceAlias, ModelLicence, ParentEdge
 
 MAX_QUERY_LENGTH = 200
 

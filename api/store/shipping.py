@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.tables import Licence
+from api.store.tables import Licence
 
 
 def licence_records(session: Session, ids: set[str]) -> list[tuple[str, str | None, str | None]]:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
-from api.domain.history import licence_in_force
+from api.domain.in_force import licence_in_force
 from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
-from api.tables import Dataset, HubRecord, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
+from api.store.tables import Dataset, HubRecord, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
 
 
 def _parent_closure(session: Session, start_ids: list[str]) -> set[str]:

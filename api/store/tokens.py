@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Problem
+from api.domain.errors import AlreadyExists, NotFound
 from api.store import audit
-from api.tables import ApiToken, utcnow
+from api.store.tables import ApiToken, utcnow
 
 SCOPES = ("read", "write", "admin")
 # A scope grants itself and every scope before it.
@@ -31,7 +31,7 @@ def granted(scopes: list[str]) -> set[str]:
 def create_token(session: Session, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
     """A new token and its secret (the only time the secret exists outside the caller)."""
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
-        raise Problem(409, f"a token named '{name}' already exists", kind="already-exists")
+        raise AlreadyExists(f"a token named '{name}' already exists")
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, scopes=sorted(set(scopes), key=SCOPES.index), secret_hash=hash_secret(secret))
     session.add(token)
@@ -64,7 +64,7 @@ def revoke_token_by_id(session: Session, token_id: int) -> ApiToken:
 
 def _revoke(session: Session, token: ApiToken | None, which: str) -> ApiToken:
     if token is None:
-        raise Problem(404, f"no token {which} exists", kind="not-found")
+        raise NotFound(f"no token {which} exists")
     if token.revoked_at is None:
         before = audit_state(token)
         token.revoked_at = utcnow()

@@ -10,7 +10,8 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Flask, Response, render_template, request
 from markupsafe import Markup
 
-from api.errors import Problem, problem_response
+from api.domain.errors import DomainError
+from api.http.errors import Problem, problem_of, problem_response
 from api.web import words
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -66,9 +67,12 @@ def model_link(model_id: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(model_url(model_id), model_id)
 
 
+@blp.errorhandler(DomainError)
 @blp.errorhandler(Problem)
-def _problem(error: Problem):
+def _problem(error: Problem | DomainError):
     """People get a page, programs the usual problem+json."""
+    if isinstance(error, DomainError):
+        error = problem_of(error)
     if wants_html():
         return error_page(error.status, error.detail)
     response = problem_response(error.status, error.detail, kind=error.kind, title=error.title, **error.extensions)

@@ -46,7 +46,7 @@ def distinct_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     more records down the lineage carry the same fact (a chain of Llama fine-tunes repeats it on each)."""
     kept: dict[tuple, dict[str, Any]] = {}
     for source in sources:
-        key = (source["licence"], repr(source["value"]), source.get("source"), source.get("note"), source["role"])
+        key = (source["license"], repr(source["value"]), source.get("source"), source.get("note"), source["role"])
         if key in kept:
             kept[key]["also"] += 1
         else:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import redirect, render_template, request
 from sqlalchemy import func, select
 
-from api.db import get_session
-from api.errors import Problem
+from api.http.errors import Problem
 from api.store import licences as licence_store
-from api.store.common import resolve_one_licence
-from api.store.common import resolve_model_id
+from api.store.common import resolve_model_id, resolve_one_licence
+from api.store.db import get_session
 from api.store.pages import matching_licence_ids, models_under_licence, search_models
 from api.store.snapshots import load_snapshot
-from api.tables import LanguageModel, Licence
+from api.store.tables import LanguageModel, Licence
 from api.web import blp, engine, licence_url, model_page, model_url
 from api.web.forms import read_use_form
 

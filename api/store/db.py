@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import postgres_guard, sqlite_timeouts
-from api.watchdog import watchdog
+from api.http.watchdog import watchdog
+from api.store import postgres_guard, sqlite_timeouts
 
 
 def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,
@@ -94,18 +94,12 @@ def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["pedigree.engine"]
 
 
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
-READ_ONLY_POSTS = ("/v1/compliance/check",)
-
-
-def is_write_request() -> bool:
-    return request.method not in READ_METHODS and request.path not in READ_ONLY_POSTS
-
-
 def get_session() -> Session:
     """The session of the current request, opened on first use (a writer's session on write requests)."""
     if "db_session" not in g:
-        kind = "pedigree.writer_sessionmaker" if is_write_request() else "pedigree.sessionmaker"
+        from api.http.auth import is_read_only
+
+        kind = "pedigree.sessionmaker" if is_read_only() else "pedigree.writer_sessionmaker"
         g.db_session = current_app.extensions[kind]()
     return g.db_session
 

@@ -15,22 +15,21 @@ import fcntl
 import hashlib
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, request
 
-from api.errors import Problem
-from api.watchdog import watchdog
+from api.http.errors import Problem
+from api.http.watchdog import watchdog
 
 HEAVY_ENDPOINTS = {
-    "answers.Descendants",
-    "answers.LineageGraph",
-    "answers.Terms",
-    "answers.PermittedUse",
-    "answers.Conflicts",
-    "answers.BillOfMaterials",
+    "lineage.Descendants",
+    "lineage.LineageGraph",
+    "terms.Terms",
+    "terms.PermittedUse",
+    "terms.Conflicts",
+    "shipping.BillOfMaterials",
     "compliance.ComplianceCheck",
 }
 POLL_SECONDS = 0.01

@@ -12,11 +12,11 @@ from api.version import TOOL_URI, VERSION
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "pedigreeFinding/v1"
 RULES = {
-    "licence-policy": "A licence the model is subject to is denied or not allowed by the policy.",
+    "license-policy": "A licence the model is subject to is denied or not allowed by the policy.",
     "use-forbidden": "The intended use is forbidden by a licence in the model's lineage.",
     "unknown-terms": "Terms the intended use depends on are unknown.",
     "unknown-model": "The model is not recorded in Pedigree.",
-    "declared-licence-conflict": "The declared licence is looser than what the model inherits.",
+    "declared-license-conflict": "The declared licence is looser than what the model inherits.",
     "obligation": "An obligation to fulfil when using or shipping the model.",
     "waiver-expired": "A waiver in the policy has expired.",
 }
@@ -92,7 +92,7 @@ def junit(report: dict[str, Any], seconds: float = 0.0) -> str:
 
 def fingerprint(model: str, finding: dict[str, Any]) -> str:
     """The same finding on the same model hashes the same in every run (no time, no order, no path in it)."""
-    parts = [finding["rule"], model, finding.get("term") or "", finding.get("licence") or "", finding["message"]]
+    parts = [finding["rule"], model, finding.get("term") or "", finding.get("license") or "", finding["message"]]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -110,7 +110,7 @@ def sarif(report: dict[str, Any], manifest: str | None = None, lines: dict[str, 
                 "partialFingerprints": {FINGERPRINT: fingerprint(model["model"], finding)},
                 "properties": {"model": model["model"], "fix": finding["fix"],
                                **({"term": finding["term"]} if finding.get("term") else {}),
-                               **({"licence": finding["licence"]} if finding.get("licence") else {})},
+                               **({"license": finding["license"]} if finding.get("license") else {})},
             }
             if finding.get("waived_by"):
                 result["suppressions"] = [{"kind": "external", "status": "accepted",

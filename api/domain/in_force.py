@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+
 def licence_in_force(current: str | None, history: Sequence[dict[str, Any]], as_of: str | None) -> str | None:
     """The expression in force on `as_of` (YYYY-MM-DD); None when none was (terms then unknown).
 

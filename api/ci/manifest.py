@@ -42,7 +42,7 @@ def _line_of(text: str, model_id: str) -> int:
     return 1
 
 
-def parse_manifest(path: str | Path, kind: str | None = None) -> list[ManifestEntry]:
+def parse_manifest(path: str | Path, kind: str | None = None) -> list[ManifestEntry]:  # noqa: C901 - to split (issue 10 follow-up)
     """Entries in file order; kind is text, json, yaml or requirements (default: from the file name)."""
     path = Path(path)
     try:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import http
 
-from flask import Blueprint, Flask, send_from_directory
 import flask_smorest
+from flask import Blueprint, Flask, send_from_directory
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
-from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter
 
 from api.domain.vocabulary import LICENCE_ID_PATTERN, REPO_ID_PATTERN
-from api.errors import PROBLEM_MEDIA_TYPE
+from api.http import auth
+from api.http.errors import PROBLEM_MEDIA_TYPE
 from schemas.common import ProblemSchema
 
 API_DESCRIPTION = """\
@@ -63,7 +64,7 @@ class PedigreeApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def _register_error_handlers(self):
-        """Errors are handled by api.errors, registered on the app."""
+        """Errors are handled by api.http.errors, registered on the app."""
 
 
 def configure(app: Flask) -> PedigreeApi:
@@ -85,6 +86,9 @@ def configure(app: Flask) -> PedigreeApi:
     app.url_map.converters["repo_id"] = RepoIdConverter
     app.url_map.converters["licence_id"] = LicenceIdConverter
     api = PedigreeApi(app)
+    api.spec.components.security_scheme(auth.SECURITY_SCHEME, {
+        "type": "http", "scheme": "bearer",
+        "description": "A token from `flask --app wsgi tokens create NAME --scope write` (read, write or admin)."})
     api.register_converter(RepoIdConverter, lambda _converter: {
         "type": "string", "pattern": f"^{REPO_ID_PATTERN}$", "example": "meta-llama/Llama-2-7b-hf",
         "description": "Hub repo id, slash included as is (`org/name`) or a legacy `name`."})
@@ -107,5 +111,40 @@ class StrictQueryParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
 
 
+IF_MATCH_PARAMETER = {
+    "in": "header", "name": "If-Match", "required": True,
+    "description": "The ETag from your last GET of the record (412 if it changed since, 428 if missing).",
+    "schema": {"type": "string", "example": '"3-6617b503ed6e4"'},
+}
+
+
 class PedigreeBlueprint(flask_smorest.Blueprint):
+    """flask-smorest Blueprint with strict query parsing and per-view declarations of auth and preconditions."""
+
     ARGUMENTS_PARSER = StrictQueryParser()
+
+    def requires(self, scope: str | None):
+        """The view needs a token with `scope` (`read` only when PEDIGREE_REQUIRE_READ_TOKEN is on; None: open).
+
+        Checked before the view runs (api.http.auth); documented as the bearer security with 401 and 403."""
+
+        def decorator(func):
+            auth.declare(func, scope)
+            if scope is None:
+                return self.doc(security=[])(func)
+            when = " (when PEDIGREE_REQUIRE_READ_TOKEN is on)" if scope == "read" else ""
+            security = [{}, {auth.SECURITY_SCHEME: []}] if scope == "read" else [{auth.SECURITY_SCHEME: []}]
+            func = self.alt_response(401, response="UNAUTHORIZED",
+                                     description=f"No valid bearer token{when}.")(func)
+            func = self.alt_response(403, response="FORBIDDEN",
+                                     description=f"The token lacks the '{scope}' scope{when}.")(func)
+            return self.doc(security=security)(func)
+
+        return decorator
+
+    def precondition(self, func):
+        """The view updates or deletes a record only with If-Match naming its current ETag (412, 428)."""
+        func = self.alt_response(412, response="PRECONDITION_FAILED",
+                                 description="If-Match names an older version of the record.")(func)
+        func = self.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match is missing.")(func)
+        return self.doc(parameters=[IF_MATCH_PARAMETER])(func)

@@ -7,8 +7,8 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from api import migrate
-from api.db import get_engine
+from api.store import migrate
+from api.store.db import get_engine
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 catalogue_cli = AppGroup("catalogue", help="The built-in catalogue of licences, datasets and models.")
@@ -47,7 +47,7 @@ def db_revision(message: str) -> None:
 @catalogue_cli.command("load")
 def catalogue_load() -> None:
     """Load (or refresh) the built-in catalogue; safe to run again."""
-    from api.catalogue import load_catalogue
+    from api.store.seed import load_catalogue
 
     with Session(get_engine()) as session:
         counts = load_catalogue(session)
@@ -64,13 +64,13 @@ tokens_cli = AppGroup("tokens", help="API tokens (scopes: read, write, admin).")
               help="Repeat for several scopes; write implies read, admin implies both.")
 def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a token and print its secret (shown once, stored only as a hash)."""
-    from api.errors import Problem
+    from api.domain.errors import DomainError
     from api.store import tokens
 
     with Session(get_engine()) as session:
         try:
             token, secret = tokens.create_token(session, name, list(scopes))
-        except Problem as problem:
+        except DomainError as problem:
             raise click.ClickException(problem.detail) from None
         session.commit()
         click.echo(f"token '{token.name}' ({', '.join(token.scopes)}), shown once:")
@@ -93,7 +93,7 @@ def tokens_list() -> None:
 @click.option("--id", "by_id", is_flag=True, help="The argument is the token's numeric id, not its name.")
 def tokens_revoke(name_or_id: str, by_id: bool) -> None:
     """Revoke a token by name (or by id with --id)."""
-    from api.errors import Problem
+    from api.domain.errors import DomainError
     from api.store import tokens
 
     with Session(get_engine()) as session:
@@ -102,7 +102,7 @@ def tokens_revoke(name_or_id: str, by_id: bool) -> None:
                 raise click.BadParameter("an id is ASCII digits", param_hint="NAME_OR_ID")
             token = (tokens.revoke_token_by_id(session, int(name_or_id)) if by_id
                      else tokens.revoke_token(session, name_or_id))
-        except Problem as problem:
+        except DomainError as problem:
             raise click.ClickException(problem.detail) from None
         session.commit()
         click.echo(f"revoked token '{token.name}'")
@@ -136,9 +136,8 @@ def _cards_in(paths: tuple[str, ...]):
 @click.option("--atomic", is_flag=True, help="All or nothing: if any card fails, import none.")
 def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
     """Import Hugging Face model cards from files or folders (org__name.md, or org/name/README.md)."""
-    from api.store.imports import import_cards
-
     from api.store import audit
+    from api.store.imports import import_cards
 
     audit.current_actor.set("import-cards")
     cards = _cards_in(paths)
@@ -180,7 +179,7 @@ def conflicts_rebuild() -> None:
     from sqlalchemy import func, select
 
     from api.store import conflict_index
-    from api.tables import ModelConflict
+    from api.store.tables import ModelConflict
 
     with Session(get_engine()) as session:
         conflict_index.rebuild_all(session)

@@ -52,7 +52,7 @@ class _Document:
         if text not in self.expressions:
             self.expressions[text] = self.add({
                 "type": "simplelicensing_LicenseExpression",
-                "spdxId": f"{self.namespace}licence-expression/{len(self.expressions) + 1}",
+                "spdxId": f"{self.namespace}license-expression/{len(self.expressions) + 1}",
                 "simplelicensing_licenseExpression": text,
             })
         return self.expressions[text]
@@ -64,7 +64,7 @@ class _Document:
                   **({"comment": comment} if comment else {})})
 
 
-def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:
+def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:  # noqa: C901 - to split (issue 10 follow-up)
     """The SPDX 3.0.1 document (as a JSON-LD dict) of `model_id` and everything above it."""
     lineage = dataclasses.replace(lineage, root=model_id)
     reached = provenance_paths(lineage)

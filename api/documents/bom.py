@@ -13,11 +13,10 @@ import itertools
 import json
 from typing import Any
 
-from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
+from cyclonedx.model import ExternalReference, ExternalReferenceType, Property, XsUri
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType, Pedigree
-from cyclonedx.model import Property
 from cyclonedx.model.license import LicenseAcknowledgement, LicenseExpression
 from cyclonedx.output.json import JsonV1Dot6, JsonV1Dot7
 from packageurl import PackageURL

@@ -11,7 +11,7 @@ import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
 
-from api.watchdog import watchdog
+from api.http.watchdog import watchdog
 
 
 def _socket(dbapi_connection) -> int | None:

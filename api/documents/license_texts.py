@@ -1,4 +1,4 @@
-"""Licence texts and acceptable-use policies shipped with the catalogue (data/licence-texts, data/use-policies).
+"""Licence texts and acceptable-use policies shipped with the catalogue (api/data/licence-texts, api/data/use-policies).
 
 Plain file reads: no Flask, no SQLAlchemy, so the offline CLI uses them too.
 """
@@ -6,12 +6,11 @@ Plain file reads: no Flask, no SQLAlchemy, so the offline CLI uses them too.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from api.catalogue_files import DATA_DIR
+from api.catalogue import DATA_DIR
 
 TEXTS_DIR = DATA_DIR / "licence-texts"
 

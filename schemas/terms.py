@@ -1,42 +1,11 @@
-"""Shapes of lineage, effective-terms, verdict and conflict answers."""
+"""Shapes of effective-terms, verdict and conflict answers."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.domain.vocabulary import PARENT_RELATIONS, TERM_NAMES, TRAINING_DATA_MODES
+from api.domain.vocabulary import TERM_NAMES, TRAINING_DATA_MODES
 from schemas.common import FullDate, ListArgsSchema, RepoId, page_of
-
-MAX_DEPTH = 50
-
-
-_RELATION = fields.List(
-    fields.String(validate=validate.OneOf(PARENT_RELATIONS)),
-    metadata={"description": "Walk only edges of these relation types (repeat the parameter for several).",
-              "example": ["finetune"]},
-)
-
-
-class AncestorArgsSchema(Schema):
-    max_depth = fields.Integer(validate=validate.Range(1, MAX_DEPTH),
-                               metadata={"description": f"Stop this many edges up (1-{MAX_DEPTH})."})
-    relation = _RELATION
-
-
-class DescendantArgsSchema(ListArgsSchema):
-    max_depth = fields.Integer(load_default=MAX_DEPTH, validate=validate.Range(1, MAX_DEPTH),
-                               metadata={"description": f"Stop this many edges down (1-{MAX_DEPTH})."})
-    relation = _RELATION
-
-
-class LineageArgsSchema(Schema):
-    up = fields.Integer(load_default=MAX_DEPTH, validate=validate.Range(0, MAX_DEPTH),
-                        metadata={"description": "Edges to follow upwards (ancestors)."})
-    down = fields.Integer(load_default=1, validate=validate.Range(0, MAX_DEPTH),
-                          metadata={"description": "Edges to follow downwards (descendants)."})
-    relation = _RELATION
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "mermaid", "dot"]), metadata={
-        "description": "`json` (nodes + edges), `mermaid` (text/plain) or `dot` (Graphviz, text/vnd.graphviz)."})
 
 
 class TermsArgsSchema(Schema):
@@ -60,43 +29,9 @@ class UseArgsSchema(TermsArgsSchema):
         "description": "The use is research only (false: also fails research-only licences)."})
 
 
-class LineageNodeRefSchema(Schema):
-    id = fields.String(metadata={"example": "huggyllama/llama-7b"})
-    depth = fields.Integer(metadata={"example": 1})
-    path = fields.List(fields.String(), metadata={"description": "Ids from the queried model to this one."})
-    relations = fields.List(fields.String(), metadata={"description": "Relation of each edge on the path."})
-
-
-class AncestorListSchema(Schema):
-    data = fields.List(fields.Nested(LineageNodeRefSchema))
-    pagination = fields.Dict()
-
-
-DescendantPageSchema = page_of(LineageNodeRefSchema, "DescendantPage")
-
-
-class GraphNodeSchema(Schema):
-    id = fields.String()
-    name = fields.String(allow_none=True)
-    license = fields.String(allow_none=True)
-    placeholder = fields.Boolean()
-
-
-class GraphEdgeSchema(Schema):
-    from_ = fields.Integer(data_key="from", attribute="from", metadata={"description": "Index of the child node."})
-    to = fields.Integer(metadata={"description": "Index of the parent node."})
-    relation = fields.String()
-
-
-class LineageGraphSchema(Schema):
-    nodes = fields.List(fields.Nested(GraphNodeSchema), metadata={"description": "Node 0 is the queried model."})
-    edges = fields.List(fields.Nested(GraphEdgeSchema))
-    truncated = fields.Boolean(metadata={"description": "True when the downward part was cut at the node limit."})
-
-
 class ProvenanceSchema(Schema):
     value = fields.Raw(allow_none=True)
-    licence = fields.String(allow_none=True, metadata={"example": "LicenseRef-scancode-llama-license-2023"})
+    license = fields.String(allow_none=True, metadata={"example": "LicenseRef-scancode-llama-license-2023"})
     role = fields.String(metadata={"description": "declared | ancestor | training_data | generator"})
     imposed_by = fields.Dict(metadata={"example": {"kind": "model", "id": "huggyllama/llama-7b"}})
     path = fields.List(fields.String())
@@ -113,7 +48,7 @@ class CaveatSchema(Schema):
                                                   "generator_terms_unknown"})
     dataset = fields.String(allow_none=True, metadata={"example": "EleutherAI/pile"})
     model = fields.String(allow_none=True, metadata={"description": "The generating model (generator caveats)."})
-    licence = fields.String(allow_none=True)
+    license = fields.String(allow_none=True)
     terms = fields.List(fields.String(), metadata={"description": "The terms left unknown."})
     path = fields.List(fields.String(), metadata={"description": "Ids from the queried model to the dataset."})
     message = fields.String()
@@ -140,7 +75,7 @@ class EffectiveTermsSchema(Schema):
     terms = fields.Nested(Schema.from_dict({name: fields.Nested(EffectiveTermSchema) for name in TERM_NAMES},
                                            name="EffectiveTermMap"))
     caveats = fields.List(fields.Nested(CaveatSchema))
-    licences = fields.List(fields.Dict(), metadata={"description": "Every licence expression taken into account."})
+    licenses = fields.List(fields.Dict(), metadata={"description": "Every licence expression taken into account."})
     superseded = fields.List(fields.Nested(SupersededSchema), metadata={
         "description": "Ancestors whose licences no longer bind: their rights holder relicensed below them."})
 
@@ -166,7 +101,7 @@ class VerdictSchema(Schema):
 class ConflictSchema(Schema):
     term = fields.String()
     declared = fields.Raw(allow_none=True)
-    declared_licence = fields.String(allow_none=True)
+    declared_license = fields.String(allow_none=True)
     inherited = fields.Raw(allow_none=True)
     sources = fields.List(fields.Nested(ProvenanceSchema))
     message = fields.String()
@@ -174,7 +109,7 @@ class ConflictSchema(Schema):
 
 class ModelConflictsSchema(Schema):
     model = fields.String()
-    declared_licence = fields.String(allow_none=True)
+    declared_license = fields.String(allow_none=True)
     conflicts = fields.List(fields.Nested(ConflictSchema))
 
 

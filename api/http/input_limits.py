@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
+from api.http.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 
 MAX_JSON_DEPTH = 64
 MAX_NUMBER_CHARS = 100
@@ -120,6 +120,22 @@ def check_json_body() -> None:
         raise Problem(400, "The request body is not valid JSON.", kind="malformed-request") from None
     if json_depth(parsed) > MAX_JSON_DEPTH:
         raise Problem(400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", kind="malformed-request")
+
+
+MAX_URL_BYTES = 8192
+
+
+def check_url() -> None:
+    """414 for an overlong URL, 400 for NUL characters in it: before authentication and routing answer."""
+    if len(request.full_path.encode()) > MAX_URL_BYTES:
+        raise Problem(414, f"The URL is longer than {MAX_URL_BYTES} bytes.", kind="too-long")
+    if "\x00" in request.full_path or any("\x00" in v for v in request.args.values()):
+        raise Problem(400, "NUL characters are not accepted in URLs.", kind="malformed-request")
+
+
+def init_url_check(app: Flask) -> None:
+    """Register the URL check; call before the auth hook, which it precedes."""
+    app.before_request(check_url)
 
 
 def init_app(app: Flask) -> None:

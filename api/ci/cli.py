@@ -93,7 +93,7 @@ _CACHE: dict[str, Any] = {}
 
 
 def _offline_catalogue() -> dict:
-    from api.catalogue_files import read_catalogue
+    from api.catalogue import read_catalogue
 
     if "catalogue" not in _CACHE:
         _CACHE["catalogue"] = read_catalogue()
@@ -102,17 +102,13 @@ def _offline_catalogue() -> dict:
 
 def _offline_snapshot(wanted: list[str], hub: bool = False):
     """The catalogue as one snapshot, the licence names it knows, and the current id of each wanted model."""
-    from api.domain.offline import current_model_ids, snapshot_from_catalogue
+    from api.catalogue import current_model_ids, licence_names, snapshot_from_catalogue
 
     catalogue = _offline_catalogue()
     if hub:  # extend a copy: the cached catalogue stays as shipped
         catalogue = {kind: list(records) for kind, records in catalogue.items()}
         _add_from_hub(catalogue, wanted)
-    names = {licence["id"].lower(): licence["id"] for licence in catalogue["licences"]}
-    for licence in catalogue["licences"]:
-        for alias in licence.get("aliases", []):
-            names.setdefault(alias.lower(), licence["id"])
-    return snapshot_from_catalogue(catalogue), names, current_model_ids(catalogue, wanted)
+    return snapshot_from_catalogue(catalogue), licence_names(catalogue), current_model_ids(catalogue, wanted)
 
 
 def _hub_wanted(args) -> bool:
@@ -146,8 +142,8 @@ def _relative_to_root(path: str, root: str) -> str:
 
 
 def run_check(args) -> int:
-    from api import reports
-    from api.manifest import ManifestError, parse_manifest
+    from api.ci import reports
+    from api.ci.manifest import ManifestError, parse_manifest
 
     try:
         entries = parse_manifest(args.manifest, args.manifest_kind)
@@ -189,7 +185,7 @@ def run_check(args) -> int:
 
 
 def run_bom(args) -> int:
-    from api.manifest import ManifestError, parse_manifest
+    from api.ci.manifest import ManifestError, parse_manifest
 
     try:
         entries = parse_manifest(args.manifest, args.manifest_kind)
@@ -213,8 +209,8 @@ def run_bom(args) -> int:
                 raise _client_error(status, payload)
             target.write_bytes(payload)
         else:
-            from api.bom import bom_json
-            from api.spdx3 import spdx_json
+            from api.documents.bom import bom_json
+            from api.documents.spdx3 import spdx_json
 
             if snapshot is None:
                 snapshot, _, current_ids = _offline_snapshot([e.id for e in entries], _hub_wanted(args))
@@ -258,7 +254,7 @@ def _unpack(payload: bytes, target: Path) -> None:
 def _offline_bundle(snapshot, model_id: str, query: dict[str, str]) -> dict[str, str]:
     import dataclasses
 
-    from api import notice_bundle
+    from api.documents import notice_bundle
     from api.domain.terms import effective_terms
     from api.domain.verdicts import Use
 
@@ -270,7 +266,7 @@ def _offline_bundle(snapshot, model_id: str, query: dict[str, str]) -> dict[str,
 
 
 def run_notice(args) -> int:
-    from api.manifest import ManifestError, parse_manifest
+    from api.ci.manifest import ManifestError, parse_manifest
 
     try:
         entries = parse_manifest(args.manifest, args.manifest_kind)
@@ -313,7 +309,10 @@ def run_notice(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from api.version import VERSION
+
     parser = argparse.ArgumentParser(prog="pedigree", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"pedigree {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check a manifest of models against a policy")
     check.add_argument("manifest", help="model ids: .txt (one per line), .json/.yaml list, or a requirements-like "

@@ -10,8 +10,8 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from api import migrate
-from api.db import get_engine
+from api.store import migrate
+from api.store.db import get_engine
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def prepare_embedded_database(app: Flask) -> None:
         fresh = migrate.is_uninitialised(engine)
         migrate.upgrade(engine)
         if fresh:
-            from api.catalogue import load_catalogue
+            from api.store.seed import load_catalogue
 
             with Session(engine) as session:
                 counts = load_catalogue(session)

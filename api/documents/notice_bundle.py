@@ -7,7 +7,7 @@ import json
 import zipfile
 from typing import Any, Iterable
 
-from api import licence_texts
+from api.documents import license_texts
 from api.domain.notice import LicenceInfo, PolicyInfo, build_notice, policy_file
 from api.domain.notice_render import markdown, text
 from api.domain.terms import EffectiveTerms
@@ -25,14 +25,14 @@ def licence_ids(effective: EffectiveTerms) -> set[str]:
 
 def licence_infos(records: Iterable[tuple[str, str | None, str | None]]) -> dict[str, LicenceInfo]:
     """(id, name, url) records → what the notice needs, with whether the full text ships."""
-    shipped = licence_texts.shipped_text_ids()
+    shipped = license_texts.shipped_text_ids()
     return {licence_id: LicenceInfo(licence_id, name, url, licence_id in shipped)
             for licence_id, name, url in records}
 
 
 def policy_infos() -> dict[str, PolicyInfo]:
     return {name: PolicyInfo(name, record.get("url"), policy_file(name) if record.get("text") else None)
-            for name, record in licence_texts.use_policies().items()}
+            for name, record in license_texts.use_policies().items()}
 
 
 def notice_for(effective: EffectiveTerms, use: Use | None,
@@ -52,12 +52,12 @@ RENDERINGS = {"json": (obligations_json, "application/json"), "text": (text, "te
 def bundle_files(notice: dict[str, Any]) -> dict[str, str]:
     """Path in the bundle → content."""
     files = {"NOTICE": text(notice), "NOTICE.md": markdown(notice), "obligations.json": obligations_json(notice)}
-    for entry in notice["licence_texts"]:
+    for entry in notice["license_texts"]:
         if entry.get("file"):
-            files[entry["file"]] = licence_texts.licence_text(entry["licence"]) or ""
+            files[entry["file"]] = license_texts.licence_text(entry["license"]) or ""
     for entry in notice["use_policies"]:
         if entry.get("file"):
-            files[entry["file"]] = licence_texts.use_policy_text(entry["policy"]) or ""
+            files[entry["file"]] = license_texts.use_policy_text(entry["policy"]) or ""
     return files
 
 

@@ -12,6 +12,17 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from api.domain.errors import (
+    AlreadyExists,
+    Clash,
+    Cycle,
+    DomainError,
+    InUse,
+    InvalidReferences,
+    InvalidValue,
+    NotFound,
+)
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pedigree.dev/problems/"
 
@@ -32,14 +43,22 @@ class Problem(Exception):
         self.extensions = extensions
 
 
-# How to get a model that is not recorded (the Hub off, or it could not be asked).
-MODEL_HINT = (". To get it, enable the Hub (PEDIGREE_HUB=on-demand) so that any public Hugging Face model is "
-              "fetched on first read, or import its model card (POST /v1/import/model-cards).")
+# The one table from domain errors to problem+json: status and problem type.
+DOMAIN_PROBLEMS: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "not-found"),
+    AlreadyExists: (409, "already-exists"),
+    Clash: (409, "conflict"),
+    InUse: (409, "in-use"),
+    Cycle: (409, "cycle"),
+    InvalidReferences: (422, "validation-error"),
+    InvalidValue: (422, "validation-error"),
+}
 
 
-def not_found(what: str, identifier: str) -> Problem:
-    return Problem(404, f"{what} '{identifier}' does not exist" + (MODEL_HINT if what == "model" else ""),
-                   kind="not-found")
+def problem_of(error: DomainError) -> Problem:
+    """The problem+json a domain error answers with (DOMAIN_PROBLEMS)."""
+    status, kind = DOMAIN_PROBLEMS[type(error)]
+    return Problem(status, error.detail, kind=kind, **error.extensions)
 
 
 def problem_response(status: int, detail: str, *, kind: str | None = None,
@@ -106,6 +125,10 @@ def handle_problem(error: Problem) -> Response:
     return response
 
 
+def handle_domain_error(error: DomainError) -> Response:
+    return handle_problem(problem_of(error))
+
+
 def handle_stale_write(error: StaleDataError) -> Response:
     """Another request changed the record between our read and our write (optimistic concurrency)."""
     return problem_response(412, "The record changed while this request was being applied; read it again "
@@ -122,7 +145,7 @@ def handle_request_timeout(_error: Exception | None = None) -> Response:
     """The request ran past PEDIGREE_REQUEST_TIMEOUT (the watchdog ended it)."""
     from flask import current_app
 
-    from api.watchdog import watchdog
+    from api.http.watchdog import watchdog
 
     watchdog.answering()
     seconds = current_app.config["REQUEST_TIMEOUT"]
@@ -143,7 +166,7 @@ def database_error_kind(error: DBAPIError) -> str:
 
 
 def handle_database_unavailable(error: DBAPIError) -> Response:
-    from api.watchdog import watchdog
+    from api.http.watchdog import watchdog
 
     if watchdog.fired():  # the deadline shut the request's connection: say so, not "unavailable"
         return handle_request_timeout()
@@ -174,7 +197,7 @@ def handle_unstorable(error: StatementError) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
-    from api.watchdog import RequestTimeout
+    from api.http.watchdog import RequestTimeout
 
     original = getattr(error, "original_exception", None)
     if isinstance(error, RequestTimeout) or isinstance(original, RequestTimeout):
@@ -189,6 +212,7 @@ def handle_unexpected(error: Exception) -> Response:
 
 def register(app: Flask) -> None:
     app.register_error_handler(Problem, handle_problem)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(SATimeoutError, handle_database_unavailable)

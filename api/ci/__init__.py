@@ -1,0 +1,1 @@
+"""The `pedigree` command for CI: manifests, the compliance check, reports. No Flask, no SQLAlchemy."""
