@@ -5,6 +5,7 @@ Server-rendered Jinja templates and one stylesheet; no JavaScript, nothing fetch
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, render_template, request
@@ -49,12 +50,14 @@ def error_page(status: int, detail: str) -> Response:
 
 
 @blp.app_template_global()
+@lru_cache(maxsize=64)
 def verdict_badge_data(verdict: str) -> dict[str, str]:
     return {"css": verdict.replace("_", "-"), "word": words.verdict_words(verdict),
             "symbol": words.verdict_symbol(verdict)}
 
 
 @blp.app_template_global()
+@lru_cache(maxsize=256)
 def badge(verdict: str, prefix: str = "") -> Markup:
     """A verdict badge: colour, a symbol and a word (built in Python: drawn up to a hundred times a page)."""
     data = verdict_badge_data(verdict)
@@ -63,6 +66,7 @@ def badge(verdict: str, prefix: str = "") -> Markup:
 
 
 @blp.app_template_global()
+@lru_cache(maxsize=8192)
 def model_link(model_id: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(model_url(model_id), model_id)
 
