@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -268,7 +269,7 @@ def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # 
     for root in dict.fromkeys(roots):
         below = [solve(s) for s in successors("model", root, cuts_after(root, empty), False)]
         if any(found is None for found in below):
-            return {r: _walk_reach(lineage, r, up, data, holder, cuts_after) for r in dict.fromkeys(roots)}
+            return {r: _reach_by_paths(lineage, r) for r in dict.fromkeys(roots)}
         ancestors = frozenset({root}).union(*(f[0] for f in below))
         models = frozenset({root}).union(*(f[1] for f in below))
         datasets = frozenset().union(*(f[2] for f in below))
@@ -276,36 +277,14 @@ def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # 
     return out
 
 
-def _walk_reach(lineage: Lineage, root: str, up, data, holder, cuts_after) -> Reach:
-    """One root's reach by a plain breadth-first walk of its states (what a looping graph needs)."""
-    ancestors, models, datasets = {root}, {root}, set()
-    start = ("model", root, cuts_after(root, frozenset()), False)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        kind, node, cut, via_data = queue.popleft()
-        if kind == "model":
-            steps = [("model", parent, via_data) for parent in up.get(node, ())]
-            steps += [("dataset", dataset, True) for dataset in data.get(node, ())]
-        else:
-            dataset = lineage.datasets.get(node)
-            steps = [("model", dataset.generated_by, True)] if dataset and dataset.generated_by else []
-        for target_kind, target, crossed in steps:
-            next_cut = cut
-            if target_kind == "model":
-                owner = holder(target)
-                if owner is None or owner not in cut:
-                    models.add(target)
-                    if not crossed:
-                        ancestors.add(target)
-                next_cut = cuts_after(target, cut)
-            else:
-                datasets.add(target)
-            state = (target_kind, target, next_cut, crossed)
-            if state not in seen:
-                seen.add(state)
-                queue.append(state)
-    return Reach(frozenset(ancestors), frozenset(datasets), frozenset(models - ancestors))
+def _reach_by_paths(lineage: Lineage, root: str) -> Reach:
+    """One root's reach from `binding_paths` itself (what a graph whose data loops back needs)."""
+    at = dataclasses.replace(lineage, root=root)
+    ancestors = {c for k, c in binding_paths(dataclasses.replace(at, training=[]))[0] if k == "model"}
+    full = binding_paths(at)[0]
+    models = {c for k, c in full if k == "model"}
+    return Reach(frozenset(ancestors), frozenset(c for k, c in full if k == "dataset"),
+                 frozenset(models - ancestors))
 
 
 def model_depths(parents: list[ParentLink], start: str, max_depth: int | None = None,
