@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -170,6 +174,43 @@ def import_cards_command(paths: tuple[str, ...], atomic: bool) -> None:
         raise SystemExit(1)
 
 
+@click.command("import-jsonl")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def import_jsonl_command(path: str) -> None:
+    """Import licences, datasets and models from a JSON Lines file, all or nothing.
+
+    One record a line, as the API's POST bodies, with "kind": "license", "dataset" or "model" (the
+    default). New records are inserted in bulk (COPY on PostgreSQL); records that exist are updated.
+    """
+    from api.store import audit
+    from api.store.bulk_import import BulkImportError, import_items, items_from_lines
+
+    audit.current_actor.set("import-jsonl")
+    handle = click.open_file(path, encoding="utf-8")
+    size = os.fstat(handle.fileno()).st_size if path != "-" else 0
+    bar = click.progressbar(length=size, label="Reading", file=sys.stderr) if size else contextlib.nullcontext()
+    try:
+        with handle, bar as progress:
+            items = list(items_from_lines(_advancing(handle, progress)))
+        click.echo(f"Importing {len(items)} records", err=True)
+        with Session(get_engine()) as session:
+            counts = import_items(session, items)
+            session.commit()
+    except BulkImportError as error:
+        raise click.ClickException(f"{error} (nothing imported)") from None
+    for kind in ("license", "dataset", "model"):
+        click.echo(f"{kind}s: {counts.created[kind]} created, {counts.updated[kind]} updated, "
+                   f"{counts.unchanged[kind]} unchanged")
+
+
+def _advancing(lines, progress):
+    for line in lines:
+        if progress is not None:
+            progress.update(len(line.encode("utf-8")))
+        yield line
+
+
 conflicts_cli = AppGroup("conflicts", help="The conflicts table behind GET /v1/conflicts.")
 
 
@@ -193,4 +234,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(import_cards_command)
+    app.cli.add_command(import_jsonl_command)
     app.cli.add_command(tokens_cli)

@@ -25,12 +25,17 @@ def licence_state(licence: Licence) -> dict[str, Any]:
 
 
 def model_state(model: LanguageModel) -> dict[str, Any]:
+    """The model as logged; edges and former ids in a fixed order, so a reordered list is no change."""
     return {"id": model.id, "name": model.name, "organisation": model.organisation,
-            "rights_holder": model.rights_holder, "aliases": model.aliases,
+            "rights_holder": model.rights_holder, "aliases": sorted(model.aliases, key=str.lower),
             "release_date": model.release_date, "parameters": model.parameters, "license": model.license,
             "license_history": model.license_history, "source_url": model.source_url,
-            "placeholder": model.placeholder, "sources": model.sources, "parents": model.parents,
-            "datasets": model.datasets}
+            "placeholder": model.placeholder, "sources": model.sources,
+            "parents": sorted(model.parents, key=_by_id), "datasets": sorted(model.datasets, key=_by_id)}
+
+
+def _by_id(edge: dict[str, Any]) -> str:
+    return edge["id"]
 
 
 def dataset_state(dataset: Dataset) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from api.store.tables import (
 _FIELDS = ("name", "organisation", "rights_holder", "release_date", "parameters", "source_url", "placeholder",
            "sources")
 
-_LOAD = (
+LOAD = (
     selectinload(LanguageModel.parent_edges),
     selectinload(LanguageModel.training_edges),
     selectinload(LanguageModel.licence_links),
@@ -45,10 +45,10 @@ _LOAD = (
 
 def get_model(session: Session, model_id: str) -> LanguageModel:
     """The model `model_id` names: its current id, in any case, or a former id."""
-    model = session.get(LanguageModel, model_id, options=_LOAD)
+    model = session.get(LanguageModel, model_id, options=LOAD)
     if model is None:
         current = resolve_model_ids(session, [model_id]).get(model_id)
-        model = session.get(LanguageModel, current, options=_LOAD) if current else None
+        model = session.get(LanguageModel, current, options=LOAD) if current else None
     if model is None:
         raise NotFound.record("model", model_id)
     return model
@@ -71,7 +71,7 @@ def _set_aliases(session: Session, model: LanguageModel, aliases: list[str]) -> 
 
 def list_models(session: Session, *, limit: int, after: str | None = None, license: str | None = None,
                 organisation: str | None = None, base_model: str | None = None, q: str | None = None) -> Page:
-    statement = select(LanguageModel).options(*_LOAD)
+    statement = select(LanguageModel).options(*LOAD)
     if license:
         licence_id = resolve_one_licence(session, license) or license
         statement = statement.where(
