@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import graph
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session
 
@@ -35,26 +36,15 @@ from api.store.tables import LanguageModel, ModelLicence, ParentEdge
 from tests.server import Gunicorn
 
 PG_URL = os.environ.get("PEDIGREE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-LICENCES = ["Apache-2.0", "MIT", "LicenseRef-scancode-llama-2-license-2023", "CC-BY-NC-4.0",
-            "LicenseRef-scancode-llama-3.1-license-2024", "LicenseRef-scancode-gemma-tou-2024-04-01"]
 
 
 def build_graph(count: int, seed: int = 7) -> tuple[list[dict], list[dict]]:
-    rnd = random.Random(seed)
-    models, edges, weights = [], [], []
-    for index in range(count):
-        model_id = f"bench/m{index:07d}"
-        models.append({"id": model_id, "license": rnd.choice(LICENCES), "placeholder": False, "sources": {}})
-        if index == 0 or rnd.random() < 0.03:
-            weights.append(model_id)
-            continue
-        parents = {rnd.choice(weights)}
-        if rnd.random() < 0.01:
-            parents.add(rnd.choice(weights))
-        relation = "merge" if len(parents) > 1 else rnd.choice(["finetune", "quantized", "adapter"])
-        for parent in parents:
-            edges.append({"child_id": model_id, "parent_id": parent, "relation": relation})
-        weights += [model_id, *parents]  # preferential attachment: popular bases get more children
+    """The deterministic graph of bench/graph.py as table rows: models and parent edges."""
+    models, edges = [], []
+    for record in graph.records(count, seed):
+        models.append({"id": record["id"], "license": record["license"], "placeholder": False, "sources": {}})
+        edges += [{"child_id": record["id"], "parent_id": p["id"], "relation": p["relation"]}
+                  for p in record.get("parents", [])]
     return models, edges
 
 
