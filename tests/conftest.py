@@ -7,6 +7,7 @@ under CI=true it fails the run.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -119,6 +120,23 @@ def _migrated_app(db: Database, **extra):
         session.commit()
     app.config["TEST_TOKEN"] = secret
     return app
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogue_licence_records() -> tuple:
+    from api.catalogue import read_catalogue
+
+    return tuple(read_catalogue()["licences"])
+
+
+def load_catalogue_licences(app) -> None:
+    """Every catalogue licence (so Hub licence keys resolve), no models: through the bulk import."""
+    from api.store.bulk_import import import_items, validate
+
+    with Session(get_engine(app)) as session:
+        import_items(session, [validate("license", dict(record), "catalogue")
+                               for record in _catalogue_licence_records()])
+        session.commit()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Eight writers against a real gunicorn, on PostgreSQL and on SQLite (WAL, busy timeout, BEGIN IMMEDIATE).
 
-A few thousand mixed operations; afterwards: no lost update, no orphan edge, no cycle, no 5xx, and
+Eight hundred mixed operations; afterwards: no lost update, no orphan edge, no cycle, no 5xx, and
 exactly one audit event for every successful write.
 """
 
@@ -20,7 +20,7 @@ from tests.conftest import _migrated_app
 from tests.server import Gunicorn
 
 WRITERS = 8
-OPERATIONS_PER_WRITER = 300
+OPERATIONS_PER_WRITER = 100
 
 
 class Writer(threading.Thread):

@@ -9,12 +9,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from api.catalogue import read_catalogue
-from api.store import licences as licence_store
 from api.store.db import get_engine
 from api.store.tables import HubRecord
-from schemas.licences import LicenceSchema
-from tests.conftest import _migrated_app
+from tests.conftest import _migrated_app, load_catalogue_licences
 from tests.helpers import assert_problem
 from tests.hub_standin import Recorder, Served, StandInHub
 from tests.server import free_port
@@ -38,10 +35,7 @@ def _hub_app(database, endpoint: str, **extra):
     settings = {"PEDIGREE_HUB": "on-demand", "PEDIGREE_HUB_ENDPOINT": endpoint, "PEDIGREE_HUB_TIMEOUT": "1",
                 "PEDIGREE_HUB_REFRESH_TIMEOUT": "0.5", "PEDIGREE_HUB_MAX_RETRY_WAIT": "3", **extra}
     app = _migrated_app(database, **settings)
-    with Session(get_engine(app)) as session:  # every catalogue licence, so Hub licence keys resolve; no models
-        for record in read_catalogue()["licences"]:
-            licence_store.create_licence(session, LicenceSchema().load(record))
-        session.commit()
+    load_catalogue_licences(app)
     return app
 
 

@@ -3,12 +3,8 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
-from api.store import licences as licence_store
-from api.store.db import get_engine
-from api.store.seed import read_catalogue
-from schemas.licences import LicenceSchema
+from tests.conftest import load_catalogue_licences
 from tests.helpers import assert_problem, snapshot
 
 CARDS = Path(__file__).parent / "fixtures" / "model_cards"
@@ -26,10 +22,7 @@ def all_cards() -> list[dict]:
 @pytest.fixture
 def licensed(app, client):
     """Every catalogue licence (so Hub keys resolve), no models."""
-    with Session(get_engine(app)) as session:
-        for record in read_catalogue()["licences"]:
-            licence_store.create_licence(session, LicenceSchema().load(record))
-        session.commit()
+    load_catalogue_licences(app)
     return client
 
 
