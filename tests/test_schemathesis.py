@@ -16,7 +16,8 @@ from tests.server import Gunicorn
 HERE = Path(__file__).parent / "schemathesis"
 
 
-# A crash inside Hypothesis's lambda reflection, seen now and then under load; it says nothing about the API.
+# A crash inside Hypothesis's lambda reflection (CPython 3.11's ast.parse raced by two threads: "AST constructor
+# recursion depth mismatch"); one worker avoids the race, and should it still happen it says nothing about the API.
 TOOL_CRASH = "hypothesis/internal/reflection.py"
 
 
@@ -32,7 +33,7 @@ def test_schemathesis_finds_nothing(database):
     server.wait_ready()
     command = [str(Path(sys.executable).with_name("schemathesis")), "run", f"{server.base}/openapi.json",
                "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-               "--max-examples", "10", "--workers", "2", "--seed", "20261130",
+               "--max-examples", "10", "--workers", "1", "--seed", "20261130",
                "--header", f"Authorization: Bearer {app.config['TEST_TOKEN']}"]
     try:
         result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=900)
