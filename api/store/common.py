@@ -51,11 +51,16 @@ class Page:
 
 
 def keyset_page(session: Session, statement: Select, key, limit: int, after: str | None) -> Page:
-    """One page of `statement` ordered by `key`, starting after the key value `after`."""
+    """One page of `statement` ordered by `key`, starting after the key value `after`, and how many rows it has.
+
+    The items are the records when `statement` selects one entity (`select(Licence)`), else the rows of its
+    columns (`select(ParentEdge.child_id, ParentEdge.relation)`); `key` is one of the columns either way.
+    """
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     if after is not None:
         statement = statement.where(key > after)
-    rows = list(session.scalars(statement.order_by(key).limit(limit + 1)))
+    result = session.execute(statement.order_by(key).limit(limit + 1))
+    rows = list(result.scalars() if len(statement.column_descriptions) == 1 else result)
     next_after = None
     if len(rows) > limit:
         rows = rows[:limit]
