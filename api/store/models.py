@@ -249,14 +249,11 @@ def delete_model(session: Session, model_id: str) -> None:
 
 def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEdge:
     with _changing(session, model_id, "add_parent") as model:
-        _refuse_unknown_references(session, {"parents": [ref]})
-        if any(edge.parent_id == ref["id"] for edge in model.parent_edges):
-            raise AlreadyExists(f"'{ref['id']}' is already a parent of '{model.id}'")
+        _refuse_unknown_references(session, {"parents": [ref]})  # the parent's id becomes its current id
         refuse_cycle(session, model.id, ref["id"])
         edge = ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"])
-        model.parent_edges.append(edge)
-        session.flush()
-    return edge
+        return _add_edge(session, model.parent_edges, edge, "parent_id",
+                         f"'{ref['id']}' is already a parent of '{model.id}'")
 
 
 def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
@@ -268,13 +265,10 @@ def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
 
 def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> TrainingEdge:
     with _changing(session, model_id, "add_dataset") as model:
-        if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
-            raise AlreadyExists(f"'{model.id}' is already linked to dataset '{ref['id']}'")
         _refuse_unknown_references(session, {"datasets": [ref]})
         edge = TrainingEdge(dataset_id=ref["id"], stage=ref["stage"], source=ref["source"])
-        model.training_edges.append(edge)
-        session.flush()
-    return edge
+        return _add_edge(session, model.training_edges, edge, "dataset_id",
+                         f"'{model.id}' is already linked to dataset '{ref['id']}'")
 
 
 def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
@@ -283,8 +277,19 @@ def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
                      f"'{model.id}' is not linked to dataset '{dataset_id}'")
 
 
+def _add_edge(session: Session, edges: list, edge, end: str, already_there: str):
+    """Append `edge` to the model's `edges`; AlreadyExists(`already_there`) if one already leads to the same record
+    (`end`: the column naming it, parent_id or dataset_id)."""
+    if any(getattr(e, end) == getattr(edge, end) for e in edges):
+        raise AlreadyExists(already_there)
+    edges.append(edge)
+    session.flush()
+    return edge
+
+
 def _remove_edge(session: Session, edges: list, end: str, end_id: str, not_there: str) -> None:
-    """Remove the edge whose `end` column is `end_id` from the model's `edges`; NotFound(`not_there`) if none."""
+    """Remove the edge of the model's `edges` that leads to `end_id` (`end`: the column naming it, parent_id or
+    dataset_id); NotFound(`not_there`) if none does."""
     edge = next((e for e in edges if getattr(e, end) == end_id), None)
     if edge is None:
         raise NotFound(not_there)
