@@ -95,7 +95,7 @@ def models_under_licence(session: Session, licence_id: str, *, limit: int, after
     named = select(ModelLicence.model_id).where(ModelLicence.licence_id == licence_id)
     query = (select(LanguageModel.id, LanguageModel.name, LanguageModel.license, LanguageModel.placeholder)
              .where(LanguageModel.id.in_(named)))
-    return keyset_page(session, query, LanguageModel.id, limit, after)
+    return keyset_page(session, query, LanguageModel.id, limit, after, count=named)
 
 
 def direct_children(session: Session, model_id: str, *, limit: int, after: str | None) -> Page:
