@@ -60,40 +60,51 @@ class Writer(threading.Thread):
                 return
             assert status == 412, status
 
-    def run(self):  # noqa: C901 - to split (issue 10 follow-up)
+    def run(self):
         try:
             for step in range(OPERATIONS_PER_WRITER):
-                choice = self.rnd.random()
-                if choice < 0.3:
-                    self.increment()
-                elif choice < 0.55:
-                    new_id = f"w{self.number}/m{step}"
-                    parent = self.rnd.choice(self.models)
-                    status, _, _ = self.call("POST", "/v1/models", {
-                        "id": new_id, "parents": [{"id": parent, "relation": "finetune"}]})
-                    if status == 201:
-                        self.models.append(new_id)
-                        self.mine.append(new_id)
-                elif choice < 0.8:
-                    child, parent = self.rnd.choice(self.models), self.rnd.choice(self.models)
-                    self.call("POST", f"/v1/models/{child}/parents", {"id": parent, "relation": "merge"})
-                elif choice < 0.9 and self.mine:
-                    victim = self.rnd.choice(self.mine)
-                    status, headers, payload = self.call("GET", f"/v1/models/{victim}")
-                    if status == 200:
-                        parents = json.loads(payload)["parents"]
-                        if parents:
-                            self.call("DELETE", f"/v1/models/{victim}/parents/{parents[0]['id']}",
-                                      headers={"If-Match": headers["ETag"]})
-                elif self.mine:
-                    victim = self.mine.pop(self.rnd.randrange(len(self.mine)))
-                    status, headers, _ = self.call("GET", f"/v1/models/{victim}")
-                    if status == 200:
-                        status, _, _ = self.call("DELETE", f"/v1/models/{victim}", headers={"If-Match": headers["ETag"]})
-                        if status == 204:
-                            self.models.remove(victim)
+                self.operate(self.rnd.random(), step)
         except Exception as error:
             self.errors.append(repr(error))
+
+    def operate(self, choice: float, step: int):
+        """One operation, picked by `choice`: increment, create, add an edge, remove an edge, delete."""
+        if choice < 0.3:
+            self.increment()
+        elif choice < 0.55:
+            self.create_child(f"w{self.number}/m{step}")
+        elif choice < 0.8:
+            self.add_merge_edge()
+        elif choice < 0.9 and self.mine:
+            self.remove_first_parent(self.rnd.choice(self.mine))
+        elif self.mine:
+            self.delete_model(self.mine.pop(self.rnd.randrange(len(self.mine))))
+
+    def create_child(self, new_id: str):
+        parent = self.rnd.choice(self.models)
+        status, _, _ = self.call("POST", "/v1/models", {"id": new_id, "parents": [{"id": parent, "relation": "finetune"}]})
+        if status == 201:
+            self.models.append(new_id)
+            self.mine.append(new_id)
+
+    def add_merge_edge(self):
+        child, parent = self.rnd.choice(self.models), self.rnd.choice(self.models)
+        self.call("POST", f"/v1/models/{child}/parents", {"id": parent, "relation": "merge"})
+
+    def remove_first_parent(self, victim: str):
+        status, headers, payload = self.call("GET", f"/v1/models/{victim}")
+        if status == 200:
+            parents = json.loads(payload)["parents"]
+            if parents:
+                self.call("DELETE", f"/v1/models/{victim}/parents/{parents[0]['id']}",
+                          headers={"If-Match": headers["ETag"]})
+
+    def delete_model(self, victim: str):
+        status, headers, _ = self.call("GET", f"/v1/models/{victim}")
+        if status == 200:
+            status, _, _ = self.call("DELETE", f"/v1/models/{victim}", headers={"If-Match": headers["ETag"]})
+            if status == 204:
+                self.models.remove(victim)
 
 
 def test_eight_writers_lose_nothing(database):

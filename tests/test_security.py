@@ -93,6 +93,7 @@ def test_token_cli(app):
 def test_cors_is_off_by_default(client):
     response = client.get("/v1/models", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Vary" not in response.headers
 
 
 def test_cors_for_configured_origins_only(database):
@@ -109,6 +110,28 @@ def test_cors_for_configured_origins_only(database):
     allowed = {h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")}
     assert allowed == {"authorization", "if-match"} and "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "ETag" in ok.headers["Access-Control-Expose-Headers"]
+
+
+def _varies_by_origin_once(response) -> bool:
+    fields = [f.strip().lower() for line in response.headers.getlist("Vary") for f in line.split(",")]
+    return fields.count("origin") == 1
+
+
+@pytest.mark.parametrize("origins", [["https://ui.example"], ["https://ui.example", "https://admin.example"]])
+def test_cors_answers_vary_by_origin(database, origins):
+    """With one origin configured flask-cors sends no Vary itself: a shared cache could hand the allowed origin's
+    answer to another origin, or the refused answer to the allowed one. Every answer says it varies by Origin."""
+    from tests.conftest import _migrated_app
+
+    client = _migrated_app(database, CORS_ORIGINS=origins).test_client()
+    for origin in ("https://ui.example", "https://x.example", None):
+        headers = {"Origin": origin} if origin else {}
+        answers = [client.get("/v1/models", headers=headers),
+                   client.get("/v1/models/org/missing", headers=headers),
+                   client.get("/", headers={**headers, "Accept": "text/html"}),
+                   client.options("/v1/models", headers={**headers, "Access-Control-Request-Method": "POST"})]
+        for response in answers:
+            assert _varies_by_origin_once(response), (origin, response.status_code, response.headers)
 
 
 # --- audit history ------------------------------------------------------------------------------

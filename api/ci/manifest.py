@@ -42,39 +42,17 @@ def _line_of(text: str, model_id: str) -> int:
     return 1
 
 
-def parse_manifest(path: str | Path, kind: str | None = None) -> list[ManifestEntry]:  # noqa: C901 - to split (issue 10 follow-up)
+def parse_manifest(path: str | Path, kind: str | None = None) -> list[ManifestEntry]:
     """Entries in file order; kind is text, json, yaml or requirements (default: from the file name)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ManifestError(f"cannot read manifest {path}: {error}") from None
-    suffix = path.suffix.lower()
-    kind = kind or ("json" if suffix == ".json" else "yaml" if suffix in (".yaml", ".yml")
-                    else "requirements" if "requirements" in path.name.lower() else "text")
-    entries: list[ManifestEntry] = []
+    text = _read(path)
+    kind = kind or _kind_of(path)
     if kind in ("json", "yaml"):
-        try:
-            data = json.loads(text) if kind == "json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as error:
-            raise ManifestError(f"{path}: not valid {kind.upper()}: {error}") from None
-        if isinstance(data, dict):
-            data = data.get("models")
-        if not isinstance(data, list):
-            raise ManifestError(f"{path}: expected a list of model ids or {{\"models\": [...]}}")
-        for item in data:
-            model_id = item.get("id") if isinstance(item, dict) else item
-            if not isinstance(model_id, str):
-                raise ManifestError(f"{path}: every model must be an id string or {{\"id\": ...}}")
-            entries.append(ManifestEntry(_clean(model_id), _line_of(text, model_id)))
+        entries = _listed_entries(path, text, kind)
     elif kind == "requirements":
-        for number, line in enumerate(text.splitlines(), start=1):
-            entries += [ManifestEntry(_clean(match), number) for match in _HUB_REFERENCE.findall(line)]
+        entries = _hub_references(text)
     elif kind == "text":
-        for number, line in enumerate(text.splitlines(), start=1):
-            content = line.split("#", 1)[0].strip()
-            if content:
-                entries.append(ManifestEntry(_clean(content.split()[0]), number))
+        entries = _first_words(text)
     else:
         raise ManifestError(f"unknown manifest kind {kind!r}")
     bad = [f"line {e.line}: '{e.id}'" for e in entries if not is_repo_id(e.id)]
@@ -84,3 +62,55 @@ def parse_manifest(path: str | Path, kind: str | None = None) -> list[ManifestEn
     for entry in entries:
         unique.setdefault(entry.id, entry)
     return list(unique.values())
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ManifestError(f"cannot read manifest {path}: {error}") from None
+
+
+def _kind_of(path: Path) -> str:
+    """json, yaml, requirements or text, from the file's name."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    return "requirements" if "requirements" in path.name.lower() else "text"
+
+
+def _listed_entries(path: Path, text: str, kind: str) -> list[ManifestEntry]:
+    """A JSON or YAML list of ids or `{"id": ...}`, alone or under `models`."""
+    try:
+        data = json.loads(text) if kind == "json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise ManifestError(f"{path}: not valid {kind.upper()}: {error}") from None
+    if isinstance(data, dict):
+        data = data.get("models")
+    if not isinstance(data, list):
+        raise ManifestError(f"{path}: expected a list of model ids or {{\"models\": [...]}}")
+    entries = []
+    for item in data:
+        model_id = item.get("id") if isinstance(item, dict) else item
+        if not isinstance(model_id, str):
+            raise ManifestError(f"{path}: every model must be an id string or {{\"id\": ...}}")
+        entries.append(ManifestEntry(_clean(model_id), _line_of(text, model_id)))
+    return entries
+
+
+def _hub_references(text: str) -> list[ManifestEntry]:
+    """Every Hub reference (hf://, huggingface.co/...) on every line of a requirements-like file."""
+    return [ManifestEntry(_clean(match), number)
+            for number, line in enumerate(text.splitlines(), start=1) for match in _HUB_REFERENCE.findall(line)]
+
+
+def _first_words(text: str) -> list[ManifestEntry]:
+    """The first word of every line that is not blank or a comment."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if content:
+            entries.append(ManifestEntry(_clean(content.split()[0]), number))
+    return entries

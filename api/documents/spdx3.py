@@ -64,60 +64,22 @@ class _Document:
                   **({"comment": comment} if comment else {})})
 
 
-def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:  # noqa: C901 - to split (issue 10 follow-up)
+def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:
     """The SPDX 3.0.1 document (as a JSON-LD dict) of `model_id` and everything above it."""
     lineage = dataclasses.replace(lineage, root=model_id)
-    reached = provenance_paths(lineage)
     created = (created or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     doc = _Document(f"urn:pedigree:spdx:{model_id}:")
     tool = doc.add({"type": "Tool", "spdxId": f"{doc.namespace}tool", "name": f"{TOOL_NAME} {VERSION}"})
     agent = doc.add({"type": "SoftwareAgent", "spdxId": f"{doc.namespace}agent", "name": TOOL_NAME})
-    ids: dict[tuple[str, str], str] = {}
-    for kind, record_id in sorted(reached, key=lambda key: (key != ("model", model_id), key)):
-        element_id = f"{doc.namespace}{kind}/{record_id}"
-        if kind == "model":
-            node = lineage.models.get(record_id)
-            element = {"type": "ai_AIPackage", "spdxId": element_id, "name": record_id,
-                       "software_primaryPurpose": "model"}
-            if node and node.name:
-                element["summary"] = node.name
-            licence = node.license if node else None
-        else:
-            node = lineage.datasets.get(record_id)
-            element = {"type": "dataset_DatasetPackage", "spdxId": element_id, "name": record_id,
-                       "software_primaryPurpose": "data", "dataset_datasetType": ["text"]}
-            licence = node.license if node else None
-        commit = node.commit if kind == "model" and node else None
-        element.update({"software_packageUrl": _purl(kind, record_id, commit),
-                        "software_downloadLocation": _hub(kind, record_id),
-                        "software_homePage": _hub(kind, record_id)})
-        ids[(kind, record_id)] = doc.add(element)
-        if licence:
-            doc.relate(element_id, "hasDeclaredLicense", [doc.expression(licence)])
+    ids = _add_packages(doc, lineage, model_id)
     root = ids[("model", model_id)]
     concluded = concluded_expression(effective_terms(lineage))
     if concluded:
         doc.relate(root, "hasConcludedLicense", [doc.expression(concluded)],
                    "The model's licence AND every licence it inherits from its ancestors and training data.")
-    parents: dict[str, list[tuple[str, str]]] = {}
-    for link in lineage.parents:
-        if ("model", link.child) in ids and ("model", link.parent) in ids:
-            parents.setdefault(link.child, []).append((link.parent, link.relation))
-    for child in sorted(parents):
-        for parent, relation in sorted(parents[child]):
-            doc.relate(ids[("model", parent)], "ancestorOf", [ids[("model", child)]], f"relation: {relation}")
-            doc.relate(ids[("model", child)], "descendantOf", [ids[("model", parent)]], f"relation: {relation}")
-    trained: dict[str, list[str]] = {}
-    for link in lineage.training:
-        if ("model", link.model) in ids and ("dataset", link.dataset) in ids:
-            trained.setdefault(link.model, []).append(link.dataset)
-    for model in sorted(trained):
-        doc.relate(ids[("model", model)], "trainedOn", [ids[("dataset", d)] for d in sorted(set(trained[model]))])
-    for kind, record_id in sorted(ids):
-        dataset = lineage.datasets.get(record_id) if kind == "dataset" else None
-        if dataset and dataset.generated_by and ("model", dataset.generated_by) in ids:
-            doc.relate(ids[("model", dataset.generated_by)], "generates", [ids[("dataset", record_id)]],
-                       "the dataset is made of this model's outputs")
+    _relate_parents(doc, lineage, ids)
+    _relate_training_data(doc, lineage, ids)
+    _relate_generators(doc, lineage, ids)
     data_licence = doc.expression("CC0-1.0")
     document = {
         "type": "SpdxDocument", "spdxId": f"{doc.namespace}document", "creationInfo": CREATION_INFO,
@@ -128,6 +90,68 @@ def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = No
     creation = {"type": "CreationInfo", "@id": CREATION_INFO, "specVersion": SPEC_VERSION,
                 "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"), "createdBy": [agent], "createdUsing": [tool]}
     return {"@context": CONTEXT, "@graph": [creation, *doc.elements, {**document}]}
+
+
+def _add_packages(doc: _Document, lineage: Lineage, model_id: str) -> dict[tuple[str, str], str]:
+    """A package for the model and every record above it (the model first), each with its declared licence."""
+    ids: dict[tuple[str, str], str] = {}
+    for kind, record_id in sorted(provenance_paths(lineage), key=lambda key: (key != ("model", model_id), key)):
+        element, licence = _package(lineage, kind, record_id, f"{doc.namespace}{kind}/{record_id}")
+        ids[(kind, record_id)] = doc.add(element)
+        if licence:
+            doc.relate(element["spdxId"], "hasDeclaredLicense", [doc.expression(licence)])
+    return ids
+
+
+def _package(lineage: Lineage, kind: str, record_id: str, element_id: str) -> tuple[dict[str, Any], str | None]:
+    """The `ai_AIPackage` of a model or the `dataset_DatasetPackage` of a dataset, and its declared licence."""
+    if kind == "model":
+        node = lineage.models.get(record_id)
+        element = {"type": "ai_AIPackage", "spdxId": element_id, "name": record_id,
+                   "software_primaryPurpose": "model"}
+        if node and node.name:
+            element["summary"] = node.name
+        commit = node.commit if node else None
+    else:
+        node = lineage.datasets.get(record_id)
+        element = {"type": "dataset_DatasetPackage", "spdxId": element_id, "name": record_id,
+                   "software_primaryPurpose": "data", "dataset_datasetType": ["text"]}
+        commit = None
+    element.update({"software_packageUrl": _purl(kind, record_id, commit),
+                    "software_downloadLocation": _hub(kind, record_id),
+                    "software_homePage": _hub(kind, record_id)})
+    return element, node.license if node else None
+
+
+def _relate_parents(doc: _Document, lineage: Lineage, ids: dict[tuple[str, str], str]) -> None:
+    """`ancestorOf` and `descendantOf` for every parent edge between two packages, with its relation."""
+    parents: dict[str, list[tuple[str, str]]] = {}
+    for link in lineage.parents:
+        if ("model", link.child) in ids and ("model", link.parent) in ids:
+            parents.setdefault(link.child, []).append((link.parent, link.relation))
+    for child in sorted(parents):
+        for parent, relation in sorted(parents[child]):
+            doc.relate(ids[("model", parent)], "ancestorOf", [ids[("model", child)]], f"relation: {relation}")
+            doc.relate(ids[("model", child)], "descendantOf", [ids[("model", parent)]], f"relation: {relation}")
+
+
+def _relate_training_data(doc: _Document, lineage: Lineage, ids: dict[tuple[str, str], str]) -> None:
+    """One `trainedOn` per model, to every dataset it was trained on."""
+    trained: dict[str, list[str]] = {}
+    for link in lineage.training:
+        if ("model", link.model) in ids and ("dataset", link.dataset) in ids:
+            trained.setdefault(link.model, []).append(link.dataset)
+    for model in sorted(trained):
+        doc.relate(ids[("model", model)], "trainedOn", [ids[("dataset", d)] for d in sorted(set(trained[model]))])
+
+
+def _relate_generators(doc: _Document, lineage: Lineage, ids: dict[tuple[str, str], str]) -> None:
+    """`generates` from a model to each dataset made of its outputs."""
+    for kind, record_id in sorted(ids):
+        dataset = lineage.datasets.get(record_id) if kind == "dataset" else None
+        if dataset and dataset.generated_by and ("model", dataset.generated_by) in ids:
+            doc.relate(ids[("model", dataset.generated_by)], "generates", [ids[("dataset", record_id)]],
+                       "the dataset is made of this model's outputs")
 
 
 def spdx_json(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> str:

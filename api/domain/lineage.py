@@ -202,47 +202,86 @@ def binding_reach(lineage: Lineage, root: str | None = None) -> Reach:
     return binding_reaches(lineage, [root])[root]
 
 
-def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # noqa: C901 - to split (issue 10 follow-up)
+def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:
     """`binding_reach` for many roots of one snapshot: what is reached from each state of the walk is
     worked out once and shared by every root whose walk enters that state.
 
     A state is the same as in `binding_paths` (a record and the holders cut on the way in), also marked
     by whether a dataset was crossed on the way; no paths are built.
     """
-    up: dict[str, list[str]] = {}
-    for link in lineage.parents:
-        up.setdefault(link.child, []).append(link.parent)
-    data: dict[str, list[str]] = {}
-    for link in lineage.training:
-        data.setdefault(link.model, []).append(link.dataset)
-    holder, cuts_after = _holder_rules(lineage, True)
-    empty: frozenset[str] = frozenset()
-    Found = tuple[frozenset[str], frozenset[str], frozenset[str]]  # ancestors, models, datasets
-    memo: dict[tuple, Found] = {}
+    walk = _ReachWalk(lineage)
+    out: dict[str, Reach] = {}
+    for root in dict.fromkeys(roots):
+        reach = walk.reach(root)
+        if reach is None:  # the data loops back (a generated-data cycle): no state can be finished first
+            return {r: _reach_by_paths(lineage, r) for r in dict.fromkeys(roots)}
+        out[root] = reach
+    return out
 
-    def successors(kind: str, node: str, cut: frozenset[str], crossed: bool) -> list[tuple]:
+
+_Found = tuple[frozenset[str], frozenset[str], frozenset[str]]  # ancestors, models, datasets
+_NOTHING: frozenset[str] = frozenset()
+
+
+class _ReachWalk:
+    """The states of the binding walk over one snapshot, and what is reached from each (memoised).
+
+    A state is `(kind, record id, holders cut on the way in, whether a dataset was crossed)`.
+    """
+
+    def __init__(self, lineage: Lineage) -> None:
+        self.up: dict[str, list[str]] = {}
+        for link in lineage.parents:
+            self.up.setdefault(link.child, []).append(link.parent)
+        self.data: dict[str, list[str]] = {}
+        for link in lineage.training:
+            self.data.setdefault(link.model, []).append(link.dataset)
+        self.datasets = lineage.datasets
+        self.holder, self.cuts_after = _holder_rules(lineage, True)
+        self.memo: dict[tuple, _Found] = {}
+
+    def reach(self, root: str) -> Reach | None:
+        """What the walk from `root` meets; None if the data loops (a generated-data cycle)."""
+        below = [self.solve(s) for s in self.successors("model", root, self.cuts_after(root, _NOTHING), False)]
+        if any(found is None for found in below):
+            return None
+        ancestors = frozenset({root}).union(*(f[0] for f in below))
+        models = frozenset({root}).union(*(f[1] for f in below))
+        datasets = frozenset().union(*(f[2] for f in below))
+        return Reach(ancestors, datasets, models - ancestors)
+
+    def successors(self, kind: str, node: str, cut: frozenset[str], crossed: bool) -> list[tuple]:
         if kind == "model":
-            return ([("model", parent, cut, crossed) for parent in up.get(node, ())]
-                    + [("dataset", dataset, cut, True) for dataset in data.get(node, ())])
-        dataset = lineage.datasets.get(node)
+            return ([("model", parent, cut, crossed) for parent in self.up.get(node, ())]
+                    + [("dataset", dataset, cut, True) for dataset in self.data.get(node, ())])
+        dataset = self.datasets.get(node)
         return [("model", dataset.generated_by, cut, True)] if dataset and dataset.generated_by else []
 
-    def entered(state: tuple) -> list[tuple]:
+    def entered(self, state: tuple) -> list[tuple]:
         """The states one step on from entering `state` (the entered model's own cut applied)."""
         kind, node, cut, crossed = state
-        return successors(kind, node, cuts_after(node, cut) if kind == "model" else cut, crossed)
+        return self.successors(kind, node, self.cuts_after(node, cut) if kind == "model" else cut, crossed)
 
-    def own(state: tuple) -> Found:
+    def own(self, state: tuple) -> _Found:
+        """What entering `state` meets by itself: the record, unless its holder is cut."""
         kind, node, cut, crossed = state
         if kind == "dataset":
-            return empty, empty, frozenset((node,))
-        owner = holder(node)
+            return _NOTHING, _NOTHING, frozenset((node,))
+        owner = self.holder(node)
         if owner is not None and owner in cut:
-            return empty, empty, empty
-        return (empty if crossed else frozenset((node,))), frozenset((node,)), empty
+            return _NOTHING, _NOTHING, _NOTHING
+        return (_NOTHING if crossed else frozenset((node,))), frozenset((node,)), _NOTHING
 
-    def solve(start: tuple) -> Found | None:
+    def finish(self, state: tuple) -> None:
+        """Memoise what `state` reaches, once every state one step on from it is memoised."""
+        memo = self.memo
+        parts = [self.own(state), *(memo[s] for s in self.entered(state))]
+        memo[state] = (frozenset().union(*(p[0] for p in parts)), frozenset().union(*(p[1] for p in parts)),
+                       frozenset().union(*(p[2] for p in parts)))
+
+    def solve(self, start: tuple) -> _Found | None:
         """Post-order over the states below `start`; None if the data loops (a generated-data cycle)."""
+        memo, entered = self.memo, self.entered
         stack, on_path = [(start, False)], set()
         while stack:
             state, done = stack.pop()
@@ -250,9 +289,7 @@ def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # 
                 continue
             if done:
                 on_path.discard(state)
-                parts = [own(state), *(memo[s] for s in entered(state))]
-                memo[state] = (frozenset().union(*(p[0] for p in parts)), frozenset().union(*(p[1] for p in parts)),
-                               frozenset().union(*(p[2] for p in parts)))
+                self.finish(state)
                 continue
             if state in on_path:
                 return None
@@ -264,17 +301,6 @@ def binding_reaches(lineage: Lineage, roots: list[str]) -> dict[str, Reach]:  # 
                 if following not in memo:
                     stack.append((following, False))
         return memo[start]
-
-    out: dict[str, Reach] = {}
-    for root in dict.fromkeys(roots):
-        below = [solve(s) for s in successors("model", root, cuts_after(root, empty), False)]
-        if any(found is None for found in below):
-            return {r: _reach_by_paths(lineage, r) for r in dict.fromkeys(roots)}
-        ancestors = frozenset({root}).union(*(f[0] for f in below))
-        models = frozenset({root}).union(*(f[1] for f in below))
-        datasets = frozenset().union(*(f[2] for f in below))
-        out[root] = Reach(ancestors, datasets, models - ancestors)
-    return out
 
 
 def _reach_by_paths(lineage: Lineage, root: str) -> Reach:

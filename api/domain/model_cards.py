@@ -61,8 +61,21 @@ def _strings(value, what: str) -> list[str]:
     raise CardError(f"'{what}' must be a string or a list of strings")
 
 
-def parse(text: str) -> ModelCard:  # noqa: C901 - to split (issue 10 follow-up)
+def parse(text: str) -> ModelCard:
     """Parse a model card; raise CardError with a precise reason when it cannot be used."""
+    meta = _front_matter_mapping(text)
+    card = ModelCard()
+    _read_licences(meta, card)
+    card.base_models = _repo_ids(meta, "base_model", "base_model '{}' is not a valid Hub repo id")
+    card.relation = _relation(meta, card.base_models)
+    card.datasets = _repo_ids(meta, "datasets", "dataset '{}' is not a valid Hub dataset id")
+    name = meta.get("model_name")
+    card.name = name.strip() if isinstance(name, str) and name.strip() else None
+    return card
+
+
+def _front_matter_mapping(text: str) -> dict:
+    """The front matter read as YAML (safely); it must be a mapping (an empty one is)."""
     try:
         meta = yaml.load(front_matter(text), Loader=_LOADER)
     except yaml.YAMLError as error:
@@ -77,8 +90,11 @@ def parse(text: str) -> ModelCard:  # noqa: C901 - to split (issue 10 follow-up)
         meta = {}
     if not isinstance(meta, dict):
         raise CardError("front matter must be a YAML mapping")
-    card = ModelCard()
+    return meta
 
+
+def _read_licences(meta: dict, card: ModelCard) -> None:
+    """`license` (several: all apply); `other` is replaced by `license_name`, with `license_link`."""
     licences = _strings(meta.get("license"), "license")
     if len(licences) > 1:
         card.warnings.append(f"several licences listed ({', '.join(licences)}): all are taken to apply")
@@ -88,31 +104,28 @@ def parse(text: str) -> ModelCard:  # noqa: C901 - to split (issue 10 follow-up)
         licences = named or ["other"]
     card.license_names = licences
 
-    card.base_models = _strings(meta.get("base_model"), "base_model")
-    for base in card.base_models:
-        if not is_repo_id(base):
-            raise CardError(f"base_model '{base}' is not a valid Hub repo id")
 
+def _repo_ids(meta: dict, key: str, invalid: str) -> list[str]:
+    """The Hub ids under `key` (one or a list); `invalid` names the first that is not one."""
+    ids = _strings(meta.get(key), key)
+    for repo_id in ids:
+        if not is_repo_id(repo_id):
+            raise CardError(invalid.format(repo_id))
+    return ids
+
+
+def _relation(meta: dict, bases: list[str]) -> str | None:
+    """`base_model_relation` checked against the bases, or inferred as the Hub does; None without bases."""
     relation = meta.get("base_model_relation")
-    if relation is not None:
-        if not isinstance(relation, str) or relation not in HUB_RELATIONS:
-            raise CardError(f"unknown base_model_relation {relation!r}: use one of {', '.join(HUB_RELATIONS)}")
-        if not card.base_models:
-            raise CardError("base_model_relation is given but base_model is not")
-        if relation != "merge" and len(card.base_models) > 1:
-            raise CardError(f"base_model_relation '{relation}' names {len(card.base_models)} base models; "
-                            "only a merge has several")
-        card.relation = HUB_RELATIONS[relation]
-    elif card.base_models:
-        card.relation = infer_relation(meta, card.base_models)
-
-    card.datasets = _strings(meta.get("datasets"), "datasets")
-    for dataset in card.datasets:
-        if not is_repo_id(dataset):
-            raise CardError(f"dataset '{dataset}' is not a valid Hub dataset id")
-    name = meta.get("model_name")
-    card.name = name.strip() if isinstance(name, str) and name.strip() else None
-    return card
+    if relation is None:
+        return infer_relation(meta, bases) if bases else None
+    if not isinstance(relation, str) or relation not in HUB_RELATIONS:
+        raise CardError(f"unknown base_model_relation {relation!r}: use one of {', '.join(HUB_RELATIONS)}")
+    if not bases:
+        raise CardError("base_model_relation is given but base_model is not")
+    if relation != "merge" and len(bases) > 1:
+        raise CardError(f"base_model_relation '{relation}' names {len(bases)} base models; only a merge has several")
+    return HUB_RELATIONS[relation]
 
 
 def infer_relation(meta: dict, bases: list[str]) -> str:

@@ -50,51 +50,93 @@ def _consulted(use: Use) -> set[str]:
     return terms
 
 
-def _judge(c: Contribution, use: Use) -> list[TermFinding]:  # noqa: C901 - to split (issue 10 follow-up)
+def _judge(c: Contribution, use: Use) -> list[TermFinding]:
     """What one contribution means for the use."""
-    term, value = c.term, c.value
-    where = f" ({c.explain()})"
-    if value == UNKNOWN:
-        return [TermFinding("unknown", term, f"{term.replace('_', ' ')} is unknown{where}", c)]
-    note = f": {c.note}" if c.note else ""
-    if term == "commercial_use":
-        if value == "forbidden":
-            return [TermFinding("violation", term, "commercial use is forbidden", c)]
-        if value == "conditional":
-            return [TermFinding("obligation", term, f"commercial use is conditional{note}", c)]
-    elif term == "research_only" and value is True:
-        return [TermFinding("violation", term, "the licence permits research use only", c)]
-    elif term == "max_monthly_active_users" and value is not None and use.monthly_active_users is not None:
-        if use.monthly_active_users > value:
-            return [TermFinding("violation", term,
-                            f"{use.monthly_active_users:,} monthly active users exceeds the cap of {value:,}", c)]
-        return [TermFinding("obligation", term, f"stay at or under {value:,} monthly active users", c)]
-    elif term == "redistribution":
-        if value == "forbidden":
-            return [TermFinding("violation", term, "redistributing the weights is forbidden", c)]
-        if value == "conditional":
-            return [TermFinding("obligation", term, f"redistribution is conditional{note}", c)]
-    elif term == "outputs_train_other_models":
-        if value == "forbidden":
-            return [TermFinding("violation", term, "using outputs to train other models is forbidden", c)]
-        if value == "restricted":
-            return [TermFinding("obligation", term, f"using outputs to train other models is restricted{note}", c)]
-    elif term == "share_alike" and value is True:
-        return [TermFinding("obligation", term, f"derivatives must carry the same licence ({c.licence})", c)]
-    elif term == "derivatives" and value == "forbidden":
-        if c.role == "declared":
-            return [TermFinding("obligation", term, f"share only unmodified copies: {c.licence} allows no adaptations", c)]
-        return [TermFinding("violation", term, f"this model adapts material under {c.licence}, which forbids sharing "
-                                           "adaptations, so its weights may not be distributed", c)]
-    elif term == "include_license_text" and value is True:
-        return [TermFinding("obligation", term, f"include the text of {c.licence}", c)]
-    elif term == "derivative_name_prefix":
-        return [TermFinding("obligation", term, f"a distributed derivative's name must begin with '{p}'", c) for p in value]
-    elif term == "attribution":
-        return [TermFinding("obligation", term, f"show the notice: {notice}", c) for notice in value]
-    elif term == "use_restrictions":
-        return [TermFinding("obligation", term, f"comply with and pass on: {policy}", c) for policy in value]
-    return []
+    if c.value == UNKNOWN:
+        return [TermFinding("unknown", c.term, f"{c.term.replace('_', ' ')} is unknown ({c.explain()})", c)]
+    judge = _JUDGES.get(c.term)
+    return judge(c, use) if judge else []
+
+
+def _violation(c: Contribution, message: str) -> list[TermFinding]:
+    return [TermFinding("violation", c.term, message, c)]
+
+
+def _obligation(c: Contribution, message: str) -> list[TermFinding]:
+    return [TermFinding("obligation", c.term, message, c)]
+
+
+def _note(c: Contribution) -> str:
+    return f": {c.note}" if c.note else ""
+
+
+def _forbidden_or_limited(forbidden: str, limited: str, limited_value: str = "conditional"):
+    """A term valued `forbidden` (a violation) or `limited_value` (an obligation, with the licence's note)."""
+
+    def judge(c: Contribution, use: Use) -> list[TermFinding]:
+        if c.value == "forbidden":
+            return _violation(c, forbidden)
+        if c.value == limited_value:
+            return _obligation(c, f"{limited}{_note(c)}")
+        return []
+
+    return judge
+
+
+def _each(template: str):
+    """A term whose value is a list: one obligation per entry."""
+
+    def judge(c: Contribution, use: Use) -> list[TermFinding]:
+        return [TermFinding("obligation", c.term, template.format(entry), c) for entry in c.value]
+
+    return judge
+
+
+def _research_only(c: Contribution, use: Use) -> list[TermFinding]:
+    return _violation(c, "the licence permits research use only") if c.value is True else []
+
+
+def _user_cap(c: Contribution, use: Use) -> list[TermFinding]:
+    cap, users = c.value, use.monthly_active_users
+    if cap is None or users is None:
+        return []
+    if users > cap:
+        return _violation(c, f"{users:,} monthly active users exceeds the cap of {cap:,}")
+    return _obligation(c, f"stay at or under {cap:,} monthly active users")
+
+
+def _share_alike(c: Contribution, use: Use) -> list[TermFinding]:
+    return _obligation(c, f"derivatives must carry the same licence ({c.licence})") if c.value is True else []
+
+
+def _no_derivatives(c: Contribution, use: Use) -> list[TermFinding]:
+    if c.value != "forbidden":
+        return []
+    if c.role == "declared":
+        return _obligation(c, f"share only unmodified copies: {c.licence} allows no adaptations")
+    return _violation(c, f"this model adapts material under {c.licence}, which forbids sharing "
+                         "adaptations, so its weights may not be distributed")
+
+
+def _licence_text(c: Contribution, use: Use) -> list[TermFinding]:
+    return _obligation(c, f"include the text of {c.licence}") if c.value is True else []
+
+
+_JUDGES = {
+    "commercial_use": _forbidden_or_limited("commercial use is forbidden", "commercial use is conditional"),
+    "research_only": _research_only,
+    "max_monthly_active_users": _user_cap,
+    "redistribution": _forbidden_or_limited("redistributing the weights is forbidden", "redistribution is conditional"),
+    "outputs_train_other_models": _forbidden_or_limited("using outputs to train other models is forbidden",
+                                                        "using outputs to train other models is restricted",
+                                                        limited_value="restricted"),
+    "share_alike": _share_alike,
+    "derivatives": _no_derivatives,
+    "include_license_text": _licence_text,
+    "derivative_name_prefix": _each("a distributed derivative's name must begin with '{}'"),
+    "attribution": _each("show the notice: {}"),
+    "use_restrictions": _each("comply with and pass on: {}"),
+}
 
 
 def _verdict(findings: list[TermFinding]) -> str:

@@ -101,11 +101,7 @@ class Parents(MethodView):
     @blp.requires("write")
     def post(self, data, model_id):
         """Add a parent edge."""
-        session = get_session()
-        with transaction(session):
-            edge = store.add_parent(session, model_id, data)
-        body = {"id": edge.parent_id, "relation": edge.relation, "source": edge.source}
-        return body, 201, {"Location": f"/v1/models/{model_id}/parents/{edge.parent_id}"}
+        return _add_edge(store.add_parent, model_id, data, "parents")
 
 
 @blp.route("/<repo_id:model_id>/parents/<repo_id:parent_id>")
@@ -116,11 +112,7 @@ class ParentById(MethodView):
     @blp.requires("write")
     def delete(self, model_id, parent_id):
         """Remove a parent edge (If-Match with the model's ETag required)."""
-        session = get_session()
-        with transaction(session):
-            require_if_match(session, lambda: store.get_model(session, model_id))
-            store.remove_parent(session, model_id, parent_id)
-        return None
+        return _remove_edge(store.remove_parent, model_id, parent_id)
 
 
 @blp.route("/<repo_id:model_id>/datasets")
@@ -139,11 +131,7 @@ class TrainingData(MethodView):
     @blp.requires("write")
     def post(self, data, model_id):
         """Link a training dataset."""
-        session = get_session()
-        with transaction(session):
-            edge = store.add_dataset(session, model_id, data)
-        body = {"id": edge.dataset_id, "stage": edge.stage, "source": edge.source}
-        return body, 201, {"Location": f"/v1/models/{model_id}/datasets/{edge.dataset_id}"}
+        return _add_edge(store.add_dataset, model_id, data, "datasets")
 
 
 @blp.route("/<repo_id:model_id>/datasets/<repo_id:dataset_id>")
@@ -154,11 +142,24 @@ class TrainingDataById(MethodView):
     @blp.requires("write")
     def delete(self, model_id, dataset_id):
         """Unlink a training dataset (If-Match with the model's ETag required)."""
-        session = get_session()
-        with transaction(session):
-            require_if_match(session, lambda: store.get_model(session, model_id))
-            store.remove_dataset(session, model_id, dataset_id)
-        return None
+        return _remove_edge(store.remove_dataset, model_id, dataset_id)
+
+
+def _add_edge(add, model_id: str, data: dict, sub_resource: str):
+    """201 with the edge `add` wrote (as the model lists it) and where it lives under `sub_resource`."""
+    session = get_session()
+    with transaction(session):
+        ref = add(session, model_id, data).ref
+    return ref, 201, {"Location": f"/v1/models/{model_id}/{sub_resource}/{ref['id']}"}
+
+
+def _remove_edge(remove, model_id: str, end_id: str):
+    """Remove an edge of the model, If-Match naming the model's current ETag."""
+    session = get_session()
+    with transaction(session):
+        require_if_match(session, lambda: store.get_model(session, model_id))
+        remove(session, model_id, end_id)
+    return None
 
 
 history_route(blp, "/<repo_id:model_id>/history", "model", "model_id", store.get_model)

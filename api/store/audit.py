@@ -6,6 +6,8 @@ command that writes (`catalogue`, `import-cards`); it defaults to `system`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.store.common import Page, keyset_page
-from api.store.tables import AuditEvent, Dataset, LanguageModel, Licence
+from api.store.tables import AuditEvent, Dataset, LanguageModel, Licence, utcnow
 
 current_actor: ContextVar[str] = ContextVar("current_actor", default="system")
 
@@ -42,6 +44,39 @@ def dataset_state(dataset: Dataset) -> dict[str, Any]:
     return {"id": dataset.id, "name": dataset.name, "license": dataset.license, "source_url": dataset.source_url,
             "generated_by": dataset.generated_by, "placeholder": dataset.placeholder, "sources": dataset.sources,
             "description": dataset.description}
+
+
+_STATES = {"licence": licence_state, "model": model_state, "dataset": dataset_state}
+
+
+def created(session: Session, resource_type: str, row) -> None:
+    """Log the creation of `row` (a licence, model or dataset, flushed) with its state after."""
+    record(session, "create", resource_type, row.id, None, _STATES[resource_type](row))
+
+
+@contextmanager
+def changing(session: Session, resource_type: str, row, action: str = "update") -> Iterator[None]:
+    """Log what the block changes in `row` (a licence, model or dataset) as `action`, with its state before and
+    after; a block that changes nothing is not logged.
+
+    A change bumps the row's version, so its ETag moves even when only its edges or aliases changed.
+    """
+    state = _STATES[resource_type]
+    before = state(row)
+    yield
+    after = state(row)
+    if after != before:
+        row.updated_at = utcnow()
+        session.flush()
+        record(session, action, resource_type, row.id, before, after)
+
+
+def delete(session: Session, resource_type: str, row) -> None:
+    """Delete `row` (a licence, model or dataset) and log its state before."""
+    row_id, before = row.id, _STATES[resource_type](row)
+    session.delete(row)
+    session.flush()
+    record(session, "delete", resource_type, row_id, before, None)
 
 
 def record(session: Session, action: str, resource_type: str, resource_id: str,

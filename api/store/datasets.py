@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.domain.errors import AlreadyExists, InUse, InvalidReferences, NotFound
 from api.store import audit
 from api.store.common import Page, contains_text, keyset_page, lock_graph, normalise_expression, resolve_one_licence
-from api.store.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge, utcnow
+from api.store.tables import Dataset, DatasetLicence, LanguageModel, TrainingEdge
 
 _FIELDS = ("name", "source_url", "placeholder", "sources", "description")
 
@@ -64,20 +64,15 @@ def create_dataset(session: Session, data: dict[str, Any]) -> Dataset:
     _apply(session, dataset, data)
     session.add(dataset)
     session.flush()
-    audit.record(session, "create", "dataset", dataset.id, None, audit.dataset_state(dataset))
+    audit.created(session, "dataset", dataset)
     return dataset
 
 
 def update_dataset(session: Session, dataset_id: str, data: dict[str, Any]) -> Dataset:
     lock_graph(session)
     dataset = get_dataset(session, dataset_id)
-    before = audit.dataset_state(dataset)
-    _apply(session, dataset, data)
-    after = audit.dataset_state(dataset)
-    if after != before:
-        dataset.updated_at = utcnow()
-        session.flush()
-        audit.record(session, "update", "dataset", dataset.id, before, after)
+    with audit.changing(session, "dataset", dataset):
+        _apply(session, dataset, data)
     return dataset
 
 
@@ -87,7 +82,4 @@ def delete_dataset(session: Session, dataset_id: str) -> None:
     users = session.scalar(select(func.count()).where(TrainingEdge.dataset_id == dataset_id))
     if users:
         raise InUse(f"dataset '{dataset_id}' is linked to {users} model(s); remove those links first")
-    before = audit.dataset_state(dataset)
-    session.delete(dataset)
-    session.flush()
-    audit.record(session, "delete", "dataset", dataset_id, before, None)
+    audit.delete(session, "dataset", dataset)

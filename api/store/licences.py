@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.domain.errors import AlreadyExists, Clash, InUse, NotFound
 from api.store import audit
 from api.store.common import Page, contains_text, keyset_page, lock_graph
-from api.store.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence, utcnow
+from api.store.tables import DatasetLicence, Licence, LicenceAlias, ModelLicence
 
 _FIELDS = ("name", "url", "version_date", "categories", "terms", "binds_derivatives")
 
@@ -81,24 +81,19 @@ def create_licence(session: Session, data: dict[str, Any]) -> Licence:
     session.add(licence)
     _set_aliases(session, licence, data.get("aliases", []))
     session.flush()
-    audit.record(session, "create", "licence", licence.id, None, audit.licence_state(licence))
+    audit.created(session, "licence", licence)
     return licence
 
 
 def update_licence(session: Session, licence_id: str, data: dict[str, Any]) -> Licence:
     lock_graph(session)
     licence = get_licence(session, licence_id)
-    before = audit.licence_state(licence)
-    for field in _FIELDS:
-        if field in data:
-            setattr(licence, field, data[field])
-    if "aliases" in data:
-        _set_aliases(session, licence, data["aliases"])
-    after = audit.licence_state(licence)
-    if after != before:
-        licence.updated_at = utcnow()  # alias changes alone must also bump the version (ETag)
-        session.flush()
-        audit.record(session, "update", "licence", licence.id, before, after)
+    with audit.changing(session, "licence", licence):  # alias changes alone also bump the version (ETag)
+        for field in _FIELDS:
+            if field in data:
+                setattr(licence, field, data[field])
+        if "aliases" in data:
+            _set_aliases(session, licence, data["aliases"])
     return licence
 
 
@@ -111,7 +106,4 @@ def delete_licence(session: Session, licence_id: str) -> None:
         raise InUse(f"licence '{licence_id}' is named by {models} model(s) and {datasets} dataset(s); "
             "change their licences first",
         )
-    before = audit.licence_state(licence)
-    session.delete(licence)
-    session.flush()
-    audit.record(session, "delete", "licence", licence_id, before, None)
+    audit.delete(session, "licence", licence)

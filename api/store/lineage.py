@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import func, literal, select, true
@@ -11,7 +12,7 @@ from api.domain import render
 from api.domain.errors import Cycle
 from api.domain.graph import cycle_through_new_edge
 from api.domain.lineage import ParentLink, model_depths
-from api.store.common import Page, require_model
+from api.store.common import Page, keyset_page, require_model
 from api.store.tables import LanguageModel, ParentEdge
 
 
@@ -88,9 +89,8 @@ def descendant_links(session: Session, model_id: str, max_depth: int, relations:
     return [ParentLink(*row) for row in session.execute(query)]
 
 
-def descendants_page(session: Session, model_id: str, *, limit: int, after: str | None,
-                     max_depth: int, relations: list[str] | None = None) -> tuple[list[tuple[str, int]], int]:
-    """One page of (id, minimum depth) below the model in id order, and the total: keyset on id."""
+def descendant_depths(model_id: str, max_depth: int, relations: list[str] | None = None):
+    """Every model below the model down to max_depth with its minimum depth, as a subquery (`id`, `depth`)."""
     edge = ParentEdge.__table__
     walk = (
         select(edge.c.child_id.label("id"), literal(1).label("depth"))
@@ -102,12 +102,7 @@ def descendants_page(session: Session, model_id: str, *, limit: int, after: str 
         .join(walk, edge.c.parent_id == walk.c.id)
         .where(walk.c.depth < max_depth, _edge_filter(edge, relations))
     )
-    closure = select(walk.c.id, func.min(walk.c.depth).label("depth")).group_by(walk.c.id).subquery("closure")
-    total = session.scalar(select(func.count()).select_from(closure))
-    page = select(closure.c.id, closure.c.depth).order_by(closure.c.id).limit(limit)
-    if after is not None:
-        page = page.where(closure.c.id > after)
-    return [(row.id, row.depth) for row in session.execute(page)], total or 0
+    return select(walk.c.id, func.min(walk.c.depth).label("depth")).group_by(walk.c.id).subquery("closure")
 
 
 def family_select(base_id: str):
@@ -132,10 +127,9 @@ def ancestors(session: Session, model_id: str, *, max_depth: int | None, relatio
 def descendants(session: Session, model_id: str, *, limit: int, after: str | None, max_depth: int,
                 relations: list[str] | None) -> Page:
     model_id = require_model(session, model_id)
-    rows, total = descendants_page(session, model_id, limit=limit + 1, after=after, max_depth=max_depth,
-                                   relations=relations)
-    next_after = rows[limit - 1][0] if len(rows) > limit else None
-    rows = rows[:limit]
+    closure = descendant_depths(model_id, max_depth, relations)
+    page = keyset_page(session, select(closure.c.id, closure.c.depth), closure.c.id, limit, after)
+    rows = page.items
     paths: dict[str, tuple[int, list[str], list[str]]] = {}
     # The way down to each node on the page, read from the page's ancestry: one CTE for the page.
     links = ancestor_links(session, [node for node, _ in rows], relations) if rows else []
@@ -148,7 +142,7 @@ def descendants(session: Session, model_id: str, *, limit: int, after: str | Non
         {"id": node, "depth": depth, "path": paths.get(node, (0, [], []))[1], "relations": paths.get(node, (0, [], []))[2]}
         for node, depth in rows
     ]
-    return Page(items=items, total=total, limit=limit, next_after=next_after)
+    return dataclasses.replace(page, items=items)
 
 
 def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relations: list[str] | None,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -28,7 +30,6 @@ from api.store.tables import (
     ModelLicence,
     ParentEdge,
     TrainingEdge,
-    utcnow,
 )
 
 _FIELDS = ("name", "organisation", "rights_holder", "release_date", "parameters", "source_url", "placeholder",
@@ -200,37 +201,35 @@ def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     _set_parents(session, model, data.get("parents", []), creating=True)
     _set_datasets(model, data.get("datasets", []))
     session.flush()
-    audit.record(session, "create", "model", model.id, None, audit.model_state(model))
+    audit.created(session, "model", model)
     return model
+
+
+@contextmanager
+def _changing(session: Session, model_id: str, action: str) -> Iterator[LanguageModel]:
+    """Lock the graph, read the model and log what the block changes in it as `action` (bumping its version,
+    so the ETag changes even when only edges changed)."""
+    lock_graph(session)
+    model = get_model(session, model_id)
+    with audit.changing(session, "model", model, action):
+        yield model
 
 
 def update_model(session: Session, model_id: str, data: dict[str, Any]) -> LanguageModel:
-    lock_graph(session)
-    model = get_model(session, model_id)
-    before = audit.model_state(model)
-    _refuse_unknown_references(session, data)
-    for field in _FIELDS:
-        if field in data:
-            setattr(model, field, data[field])
-    if "aliases" in data:
-        _set_aliases(session, model, data["aliases"])
-    _record_licence(session, model, data, creating=False)
-    if "parents" in data:
-        _set_parents(session, model, data["parents"], creating=False)
-    if "datasets" in data:
-        _set_datasets(model, data["datasets"])
-    session.flush()
-    _record_change(session, model, "update", before)
-    return model
-
-
-def _record_change(session: Session, model: LanguageModel, action: str, before: dict[str, Any]) -> None:
-    """Bump the version (so the ETag changes even when only edges changed) and log the change."""
-    after = audit.model_state(model)
-    if after != before:
-        model.updated_at = utcnow()
+    with _changing(session, model_id, "update") as model:
+        _refuse_unknown_references(session, data)
+        for field in _FIELDS:
+            if field in data:
+                setattr(model, field, data[field])
+        if "aliases" in data:
+            _set_aliases(session, model, data["aliases"])
+        _record_licence(session, model, data, creating=False)
+        if "parents" in data:
+            _set_parents(session, model, data["parents"], creating=False)
+        if "datasets" in data:
+            _set_datasets(model, data["datasets"])
         session.flush()
-        audit.record(session, action, "model", model.id, before, after)
+    return model
 
 
 def delete_model(session: Session, model_id: str) -> None:
@@ -245,66 +244,54 @@ def delete_model(session: Session, model_id: str) -> None:
     if generated:
         raise InUse(f"model '{model_id}' generated dataset(s) {', '.join(generated[:5])}; "
                       "change their generated_by first")
-    before = audit.model_state(model)
-    session.delete(model)
-    session.flush()
-    audit.record(session, "delete", "model", model_id, before, None)
+    audit.delete(session, "model", model)
 
 
 def add_parent(session: Session, model_id: str, ref: dict[str, Any]) -> ParentEdge:
-    lock_graph(session)
-    model = get_model(session, model_id)
-    model_id = model.id
-    _refuse_unknown_references(session, {"parents": [ref]})
-    if any(edge.parent_id == ref["id"] for edge in model.parent_edges):
-        raise AlreadyExists(f"'{ref['id']}' is already a parent of '{model_id}'")
-    lock_graph(session)
-    refuse_cycle(session, model_id, ref["id"])
-    before = audit.model_state(model)
-    edge = ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"])
-    model.parent_edges.append(edge)
-    session.flush()
-    _record_change(session, model, "add_parent", before)
-    return edge
+    with _changing(session, model_id, "add_parent") as model:
+        _refuse_unknown_references(session, {"parents": [ref]})  # the parent's id becomes its current id
+        refuse_cycle(session, model.id, ref["id"])
+        edge = ParentEdge(parent_id=ref["id"], relation=ref["relation"], source=ref["source"])
+        return _add_edge(session, model.parent_edges, edge, "parent_id",
+                         f"'{ref['id']}' is already a parent of '{model.id}'")
 
 
 def remove_parent(session: Session, model_id: str, parent_id: str) -> None:
-    lock_graph(session)
-    model = get_model(session, model_id)
-    model_id = model.id
-    parent_id = resolve_model_ids(session, [parent_id]).get(parent_id, parent_id)
-    edge = next((e for e in model.parent_edges if e.parent_id == parent_id), None)
-    if edge is None:
-        raise NotFound(f"'{parent_id}' is not a parent of '{model_id}'")
-    before = audit.model_state(model)
-    model.parent_edges.remove(edge)
-    session.flush()
-    _record_change(session, model, "remove_parent", before)
+    with _changing(session, model_id, "remove_parent") as model:
+        parent_id = resolve_model_ids(session, [parent_id]).get(parent_id, parent_id)
+        _remove_edge(session, model.parent_edges, "parent_id", parent_id,
+                     f"'{parent_id}' is not a parent of '{model.id}'")
 
 
 def add_dataset(session: Session, model_id: str, ref: dict[str, Any]) -> TrainingEdge:
-    lock_graph(session)
-    model = get_model(session, model_id)
-    model_id = model.id
-    if any(edge.dataset_id == ref["id"] for edge in model.training_edges):
-        raise AlreadyExists(f"'{model_id}' is already linked to dataset '{ref['id']}'")
-    _refuse_unknown_references(session, {"datasets": [ref]})
-    before = audit.model_state(model)
-    edge = TrainingEdge(dataset_id=ref["id"], stage=ref["stage"], source=ref["source"])
-    model.training_edges.append(edge)
-    session.flush()
-    _record_change(session, model, "add_dataset", before)
-    return edge
+    with _changing(session, model_id, "add_dataset") as model:
+        _refuse_unknown_references(session, {"datasets": [ref]})
+        edge = TrainingEdge(dataset_id=ref["id"], stage=ref["stage"], source=ref["source"])
+        return _add_edge(session, model.training_edges, edge, "dataset_id",
+                         f"'{model.id}' is already linked to dataset '{ref['id']}'")
 
 
 def remove_dataset(session: Session, model_id: str, dataset_id: str) -> None:
-    lock_graph(session)
-    model = get_model(session, model_id)
-    model_id = model.id
-    edge = next((e for e in model.training_edges if e.dataset_id == dataset_id), None)
-    if edge is None:
-        raise NotFound(f"'{model_id}' is not linked to dataset '{dataset_id}'")
-    before = audit.model_state(model)
-    model.training_edges.remove(edge)
+    with _changing(session, model_id, "remove_dataset") as model:
+        _remove_edge(session, model.training_edges, "dataset_id", dataset_id,
+                     f"'{model.id}' is not linked to dataset '{dataset_id}'")
+
+
+def _add_edge(session: Session, edges: list, edge, end: str, already_there: str):
+    """Append `edge` to the model's `edges`; AlreadyExists(`already_there`) if one already leads to the same record
+    (`end`: the column naming it, parent_id or dataset_id)."""
+    if any(getattr(e, end) == getattr(edge, end) for e in edges):
+        raise AlreadyExists(already_there)
+    edges.append(edge)
     session.flush()
-    _record_change(session, model, "remove_dataset", before)
+    return edge
+
+
+def _remove_edge(session: Session, edges: list, end: str, end_id: str, not_there: str) -> None:
+    """Remove the edge of the model's `edges` that leads to `end_id` (`end`: the column naming it, parent_id or
+    dataset_id); NotFound(`not_there`) if none does."""
+    edge = next((e for e in edges if getattr(e, end) == end_id), None)
+    if edge is None:
+        raise NotFound(not_there)
+    edges.remove(edge)
+    session.flush()

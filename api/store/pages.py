@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.store.common import Page, keyset_page
 from api.store.tables import LanguageModel, Licence, LicenceAlias, ModelLicence, ParentEdge
 
 MAX_QUERY_LENGTH = 200
@@ -89,23 +90,15 @@ def search_models(session: Session, q: str, *, limit: int, offset: int,
     return [Hit(r.id, r.name, r.organisation, r.license, bool(r.placeholder), r.tier) for r in rows], total
 
 
-def models_under_licence(session: Session, licence_id: str, *, limit: int, after: str | None) -> tuple[list, int]:
+def models_under_licence(session: Session, licence_id: str, *, limit: int, after: str | None) -> Page:
     """One keyset page (id order) of the models whose declared licence names the licence, and how many there are."""
     named = select(ModelLicence.model_id).where(ModelLicence.licence_id == licence_id)
-    total = session.scalar(select(func.count()).select_from(named.subquery())) or 0
     query = (select(LanguageModel.id, LanguageModel.name, LanguageModel.license, LanguageModel.placeholder)
-             .where(LanguageModel.id.in_(named)).order_by(LanguageModel.id).limit(limit + 1))
-    if after:
-        query = query.where(LanguageModel.id > after)
-    return list(session.execute(query)), total
+             .where(LanguageModel.id.in_(named)))
+    return keyset_page(session, query, LanguageModel.id, limit, after, count=named)
 
 
-def direct_children(session: Session, model_id: str, *, limit: int,
-                    after: str | None) -> tuple[list[tuple[str, str]], int]:
-    """One keyset page (id order) of (child id, relation) directly below the model, and how many there are."""
-    total = session.scalar(select(func.count()).where(ParentEdge.parent_id == model_id)) or 0
-    query = (select(ParentEdge.child_id, ParentEdge.relation).where(ParentEdge.parent_id == model_id)
-             .order_by(ParentEdge.child_id).limit(limit + 1))
-    if after:
-        query = query.where(ParentEdge.child_id > after)
-    return [(row.child_id, row.relation) for row in session.execute(query)], total
+def direct_children(session: Session, model_id: str, *, limit: int, after: str | None) -> Page:
+    """One keyset page (id order) of (child_id, relation) directly below the model, and how many there are."""
+    query = select(ParentEdge.child_id, ParentEdge.relation).where(ParentEdge.parent_id == model_id)
+    return keyset_page(session, query, ParentEdge.child_id, limit, after)

@@ -151,11 +151,11 @@ class LanguageModel(Base):
 
     @property
     def parents(self) -> list[dict[str, Any]]:
-        return [{"id": e.parent_id, "relation": e.relation, "source": e.source} for e in self.parent_edges]
+        return [edge.ref for edge in self.parent_edges]
 
     @property
     def datasets(self) -> list[dict[str, Any]]:
-        return [{"id": e.dataset_id, "stage": e.stage, "source": e.source} for e in self.training_edges]
+        return [edge.ref for edge in self.training_edges]
 
 
 class ModelAlias(Base):
@@ -216,6 +216,11 @@ class ParentEdge(Base):
 
     child: Mapped[LanguageModel] = relationship(foreign_keys=[child_id], back_populates="parent_edges")
 
+    @property
+    def ref(self) -> dict[str, Any]:
+        """The edge as the child lists it under `parents`."""
+        return {"id": self.parent_id, "relation": self.relation, "source": self.source}
+
 
 class Dataset(Base):
     __tablename__ = "datasets"
@@ -268,6 +273,11 @@ class TrainingEdge(Base):
     source: Mapped[str | None] = mapped_column(String(2000))
 
     model: Mapped[LanguageModel] = relationship(back_populates="training_edges")
+
+    @property
+    def ref(self) -> dict[str, Any]:
+        """The edge as the model lists it under `datasets`."""
+        return {"id": self.dataset_id, "stage": self.stage, "source": self.source}
 
 
 

@@ -56,9 +56,8 @@ def distinct_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build(session: Session, model_id: str, form: UseForm, children_after: str | None) -> ModelPage:
     model = get_model(session, model_id)
-    rows, children_total = direct_children(session, model_id, limit=CHILDREN_PAGE, after=children_after)
-    children_next = rows[CHILDREN_PAGE - 1][0] if len(rows) > CHILDREN_PAGE else None
-    children = [{"id": child, "relations": [relation]} for child, relation in rows[:CHILDREN_PAGE]]
+    listed = direct_children(session, model_id, limit=CHILDREN_PAGE, after=children_after)
+    children = [{"id": child, "relations": [relation]} for child, relation in listed.items]
     # One snapshot holds everything above the model and above each listed child: no query per node.
     snapshot = load_snapshot(session, [model_id, *(c["id"] for c in children)])
     found = model_depths(snapshot.parents, model_id)
@@ -91,10 +90,10 @@ def build(session: Session, model_id: str, form: UseForm, children_after: str | 
         verdicts=verdicts,
         ancestors=ancestors,
         children=children,
-        children_total=children_total,
-        children_next=children_next,
+        children_total=listed.total,
+        children_next=listed.next_after,
         children_after=children_after,
-        hidden_children=max(0, children_total - len(drawn_children)),
+        hidden_children=max(0, listed.total - len(drawn_children)),
         effective=as_dict,
         conflicts=find_conflicts(effective),
         caveats=as_dict.get("caveats", []),

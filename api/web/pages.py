@@ -82,10 +82,9 @@ def licence(licence_id: str):
         return redirect(licence_url(canonical), 301)
     record = licence_store.get_licence(session, licence_id)
     after = request.args.get("after") or None
-    rows, total = models_under_licence(session, licence_id, limit=LICENCE_MODELS_PAGE, after=after)
-    next_after = rows[LICENCE_MODELS_PAGE - 1].id if len(rows) > LICENCE_MODELS_PAGE else None
-    return render_template("licence.html", licence=record, models=rows[:LICENCE_MODELS_PAGE], total=total,
-                           next_after=next_after, after=after)
+    models = models_under_licence(session, licence_id, limit=LICENCE_MODELS_PAGE, after=after)
+    return render_template("licence.html", licence=record, models=models.items, total=models.total,
+                           next_after=models.next_after, after=after)
 
 
 @blp.get("/licences/<licence_id:licence_id>")
