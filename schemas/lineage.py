@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.domain.limits import MAX_DEPTH
 from api.domain.vocabulary import PARENT_RELATIONS
 from schemas.common import ListArgsSchema, page_of
-
-MAX_DEPTH = 50
-
 
 _RELATION = fields.List(
     fields.String(validate=validate.OneOf(PARENT_RELATIONS)),
@@ -24,8 +22,8 @@ class AncestorArgsSchema(Schema):
 
 
 class DescendantArgsSchema(ListArgsSchema):
-    max_depth = fields.Integer(load_default=MAX_DEPTH, validate=validate.Range(1, MAX_DEPTH),
-                               metadata={"description": f"Stop this many edges down (1-{MAX_DEPTH})."})
+    max_depth = fields.Integer(validate=validate.Range(1, MAX_DEPTH), metadata={
+        "description": f"Only models at most this many edges down (1-{MAX_DEPTH}); every depth when left out."})
     relation = _RELATION
 
 

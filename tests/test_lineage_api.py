@@ -2,10 +2,10 @@
 
 import pydot
 import pytest
-from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
+from api.store.bulk_import import import_items, validate
 from api.store.db import get_engine
-from api.store.tables import LanguageModel, ParentEdge
 from tests.helpers import assert_problem, post_model
 
 
@@ -77,13 +77,11 @@ def test_descendant_pages_over_a_10000_model_fan_out(app, client):
     """root → 100 children → 99 grandchildren each: 10,000 descendants, walked with the cursor."""
     children = [f"fan/c{i:03d}" for i in range(100)]
     grandchildren = [(f"fan/g{i:03d}-{j:02d}", child) for i, child in enumerate(children) for j in range(99)]
-    with get_engine(app).begin() as connection:
-        connection.execute(insert(LanguageModel), [{"id": m, "placeholder": False, "sources": {}}
-                                                    for m in ["fan/root", *children, *(g for g, _ in grandchildren)]])
-        connection.execute(insert(ParentEdge), [{"child_id": c, "parent_id": "fan/root", "relation": "finetune"}
-                                                 for c in children])
-        connection.execute(insert(ParentEdge), [{"child_id": g, "parent_id": p, "relation": "quantized"}
-                                                 for g, p in grandchildren])
+    records = [{"id": "fan/root"}, *({"id": c, "parents": [{"id": "fan/root", "relation": "finetune"}]} for c in children),
+               *({"id": g, "parents": [{"id": p, "relation": "quantized"}]} for g, p in grandchildren)]
+    with Session(get_engine(app)) as session:  # as `flask import-jsonl` loads them
+        import_items(session, [validate("model", record, f"record {n}") for n, record in enumerate(records)])
+        session.commit()
     seen, link, pages = [], "/v1/models/fan/root/descendants?limit=500", 0
     while link:
         body = client.get(link).json

@@ -4,6 +4,7 @@ MAX_PARENTS = 100
 MAX_DATASETS = 500
 MAX_NAME_CHARS = 300
 MAX_EXPRESSION_CHARS = 1000
+MAX_DEPTH = 50  # the most edges a lineage walk follows up or down
 
 
 def model_limit_errors(*, parents: int, datasets: int, name: str | None, expression: str | None) -> list[str]:

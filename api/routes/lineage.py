@@ -44,7 +44,7 @@ class Descendants(MethodView):
     def get(self, args, model_id):
         """Every model below this one in id order (keyset pages), with depth and the path down."""
         page = lineage.descendants(get_session(), model_id, limit=args["limit"], after=args.get("after"),
-                                   max_depth=args["max_depth"], relations=args.get("relation"))
+                                   max_depth=args.get("max_depth"), relations=args.get("relation"))
         return page_body(page)
 
 

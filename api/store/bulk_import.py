@@ -18,7 +18,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from api.domain.errors import DomainError
-from api.store import audit, conflict_index
+from api.store import audit, closure, conflict_index
 from api.store import datasets as dataset_store
 from api.store import licences as licence_store
 from api.store import models as model_store
@@ -114,6 +114,7 @@ def import_items(session: Session, items: Iterable[Item]) -> Counts:
     datasets.link_generators()  # the models that generated them exist now
     changed["dataset"] = _changed_datasets(session, old["dataset"])
     _update_existing(session, changed["dataset"], dataset_store.update_dataset)
+    closure.refresh(session, [item.data["id"] for item in new["model"]])
     conflict_index.refresh(session, [item.data["id"] for item in new["model"]])
     return Counts(created={kind: len(new[kind]) for kind in KINDS},
                   updated={kind: len(changed[kind]) for kind in KINDS},

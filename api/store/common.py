@@ -51,15 +51,19 @@ class Page:
 
 
 def keyset_page(session: Session, statement: Select, key, limit: int, after: str | None, *,
-                count: Select | None = None) -> Page:
+                count: Select | int | None = None) -> Page:
     """One page of `statement` ordered by `key`, starting after the key value `after`, and how many rows it has.
 
     The items are the records when `statement` selects one entity (`select(Licence)`), else the rows of its
     columns (`select(ParentEdge.child_id, ParentEdge.relation)`); `key` is one of the columns either way.
-    `count`: a cheaper select of as many rows, counted instead of `statement` (one table rather than a join).
+    `count`: a cheaper select of as many rows, counted instead of `statement` (one table rather than a join),
+    or the number itself where it is kept (a maintained count).
     """
-    counted = statement if count is None else count
-    total = session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
+    if isinstance(count, int):
+        total = count
+    else:
+        counted = statement if count is None else count
+        total = session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
     if after is not None:
         statement = statement.where(key > after)
     result = session.execute(statement.order_by(key).limit(limit + 1))

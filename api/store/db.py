@@ -63,9 +63,10 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
 
 
 def init_app(app: Flask) -> None:
-    from api.store import conflict_index
+    from api.store import closure, conflict_index
 
     conflict_index.install()
+    closure.install()
     engine = make_engine(
         app.config["DATABASE_URL"],
         connect_timeout=app.config["DB_CONNECT_TIMEOUT"],

@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import func, literal, select, true
+from sqlalchemy import Select, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from api.domain import render
 from api.domain.errors import Cycle
 from api.domain.graph import cycle_through_new_edge
+from api.domain.limits import MAX_DEPTH
 from api.domain.lineage import ParentLink, model_depths
+from api.store import closure
 from api.store.common import Page, keyset_page, require_model
-from api.store.tables import LanguageModel, ParentEdge
+from api.store.tables import LanguageModel, LineageClosure, ParentEdge
 
 
 def edges_above(session: Session, start_ids: list[str]) -> list[tuple[str, str]]:
@@ -106,11 +108,8 @@ def descendant_depths(model_id: str, max_depth: int, relations: list[str] | None
 
 
 def family_select(base_id: str):
-    """Every model below `base_id`, as one recursive CTE select (for use inside another query)."""
-    edge = ParentEdge.__table__
-    walk = select(edge.c.child_id.label("id")).where(edge.c.parent_id == base_id).cte("down", recursive=True)
-    walk = walk.union(select(edge.c.child_id).join(walk, edge.c.parent_id == walk.c.id))
-    return select(walk.c.id)
+    """Every model below `base_id`, from the maintained closure (for use inside another query)."""
+    return select(LineageClosure.descendant_id).where(LineageClosure.ancestor_id == base_id)
 
 
 def ancestors(session: Session, model_id: str, *, max_depth: int | None, relations: list[str] | None) -> list[dict]:
@@ -124,25 +123,39 @@ def ancestors(session: Session, model_id: str, *, max_depth: int | None, relatio
     return sorted(rows, key=lambda r: (r["depth"], r["id"]))
 
 
-def descendants(session: Session, model_id: str, *, limit: int, after: str | None, max_depth: int,
+def descendants(session: Session, model_id: str, *, limit: int, after: str | None, max_depth: int | None,
                 relations: list[str] | None) -> Page:
+    """One keyset page of the models below, in id order, with the fewest edges down and one path down.
+
+    From the maintained closure (an index range, the total from the maintained count) unless the walk is
+    restricted to some relations, which only a walk over those edges can answer.
+    """
     model_id = require_model(session, model_id)
-    closure = descendant_depths(model_id, max_depth, relations)
-    page = keyset_page(session, select(closure.c.id, closure.c.depth), closure.c.id, limit, after)
-    rows = page.items
-    paths: dict[str, tuple[int, list[str], list[str]]] = {}
-    # The way down to each node on the page, read from the page's ancestry: one CTE for the page.
+    if relations:
+        below = descendant_depths(model_id, max_depth or MAX_DEPTH, relations)
+        page = keyset_page(session, select(below.c.id, below.c.depth), below.c.id, limit, after)
+    else:
+        pairs = LineageClosure.__table__
+        statement = select(pairs.c.descendant_id, pairs.c.depth).where(pairs.c.ancestor_id == model_id)
+        count: Select | int
+        if max_depth is None:
+            count = closure.descendant_count(session, model_id)
+        else:
+            statement = statement.where(pairs.c.depth <= max_depth)
+            count = statement
+        page = keyset_page(session, statement, pairs.c.descendant_id, limit, after, count=count)
+    return dataclasses.replace(page, items=_with_paths(session, model_id, page.items, relations))
+
+
+def _with_paths(session: Session, model_id: str, rows, relations: list[str] | None) -> list[dict[str, Any]]:
+    """Each (id, depth) row with a shortest path down from `model_id`: one CTE up from the page's models."""
     links = ancestor_links(session, [node for node, _ in rows], relations) if rows else []
-    for node, _depth in rows:
+    items = []
+    for node, depth in rows:
         up = model_depths(links, node)
-        if model_id in up:
-            _, path, rels = up[model_id]
-            paths[node] = (len(path) - 1, list(reversed(path)), list(reversed(rels)))
-    items = [
-        {"id": node, "depth": depth, "path": paths.get(node, (0, [], []))[1], "relations": paths.get(node, (0, [], []))[2]}
-        for node, depth in rows
-    ]
-    return dataclasses.replace(page, items=items)
+        path, rels = (list(reversed(up[model_id][1])), list(reversed(up[model_id][2]))) if model_id in up else ([], [])
+        items.append({"id": node, "depth": depth, "path": path, "relations": rels})
+    return items
 
 
 def lineage_graph(session: Session, model_id: str, *, up: int, down: int, relations: list[str] | None,

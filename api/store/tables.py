@@ -351,3 +351,24 @@ class ModelConflictLicence(Base):
         identifier(200), ForeignKey("model_conflicts.model_id", ondelete="CASCADE"), primary_key=True
     )
     licence_id: Mapped[str] = mapped_column(identifier(128), primary_key=True, index=True)
+
+
+class LineageClosure(Base):
+    """Every (ancestor, descendant) pair of the parent graph with the fewest edges between them, kept current
+    on every write, so a page of descendants is an index range however big the family. Derived data: no
+    foreign keys, so a deleted model's pairs are still there to be counted out when the write commits."""
+
+    __tablename__ = "lineage_closure"
+
+    ancestor_id: Mapped[str] = mapped_column(identifier(200), primary_key=True)
+    descendant_id: Mapped[str] = mapped_column(identifier(200), primary_key=True, index=True)
+    depth: Mapped[int] = mapped_column()
+
+
+class DescendantCount(Base):
+    """How many models descend from a model (rows only for models with descendants), kept with the closure."""
+
+    __tablename__ = "descendant_counts"
+
+    model_id: Mapped[str] = mapped_column(identifier(200), primary_key=True)
+    descendants: Mapped[int] = mapped_column()
