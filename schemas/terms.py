@@ -29,6 +29,12 @@ class UseArgsSchema(TermsArgsSchema):
         "description": "The use is research only (false: also fails research-only licences)."})
 
 
+class VerdictArgsSchema(UseArgsSchema):
+    view = fields.String(load_default="full", validate=validate.OneOf(["full", "summary"]), metadata={
+        "description": "`full` (default): every finding with its provenance; `summary`: each finding's term, "
+                       "message and licence, and what each caveat names (a small body for a verdict check)."})
+
+
 class ProvenanceSchema(Schema):
     value = fields.Raw(allow_none=True)
     license = fields.String(allow_none=True, metadata={"example": "LicenseRef-scancode-llama-license-2023"})
@@ -44,7 +50,7 @@ class ProvenanceSchema(Schema):
 
 
 class CaveatSchema(Schema):
-    kind = fields.String(metadata={"description": "training_data_licence_unknown | training_data_terms_unknown | "
+    kind = fields.String(metadata={"description": "training_data_license_unknown | training_data_terms_unknown | "
                                                   "generator_terms_unknown"})
     dataset = fields.String(allow_none=True, metadata={"example": "EleutherAI/pile"})
     model = fields.String(allow_none=True, metadata={"description": "The generating model (generator caveats)."})
@@ -85,6 +91,8 @@ class FindingSchema(Schema):
     value = fields.Raw(allow_none=True)
     message = fields.String()
     provenance = fields.Nested(ProvenanceSchema)
+    license = fields.String(allow_none=True, metadata={
+        "description": "With `view=summary`, in place of `provenance`: the licence that imposes it."})
 
 
 class VerdictSchema(Schema):

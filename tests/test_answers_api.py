@@ -32,6 +32,20 @@ def test_llama2_finetune_permitted_with_obligations_at_1000_users_forbidden_at_8
     assert cap and cap[0]["provenance"]["license"] == LLAMA2 and "700,000,000" in cap[0]["message"]
 
 
+def test_the_summary_view_keeps_the_verdict_and_each_finding_without_its_provenance(catalogue_client):
+    for model, query in (("lmsys/vicuna-7b-v1.3", "commercial=true"), ("EleutherAI/pythia-6.9b", "commercial=true"),
+                         ("lmsys/vicuna-7b-v1.5", "commercial=true&monthly_active_users=800000000")):
+        full = catalogue_client.get(f"/v1/models/{model}/permitted-use?{query}").json
+        summary = catalogue_client.get(f"/v1/models/{model}/permitted-use?{query}&view=summary").json
+        assert summary["verdict"] == full["verdict"] and summary["use"] == full["use"]
+        for kind in ("violations", "obligations", "unknowns"):
+            assert summary[kind] == [{"term": f["term"], "message": f["message"],
+                                      "license": f["provenance"]["license"]} for f in full[kind]]
+        assert [c["dataset"] for c in summary["caveats"]] == [c.get("dataset") for c in full["caveats"]]
+        assert len(str(summary)) < len(str(full))
+    assert_problem(catalogue_client.get("/v1/models/gpt2/permitted-use?view=short"), 422)
+
+
 def test_mit_declared_on_a_llama_base_is_listed_under_conflicts(catalogue_client):
     body = catalogue_client.get("/v1/conflicts?limit=500").json
     listed = {row["model"]: row for row in body["data"]}

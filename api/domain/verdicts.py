@@ -180,3 +180,15 @@ def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
         "unknowns": [f.as_dict() for f in unique if f.kind == "unknown"],
         "caveats": effective.caveats(),
     }
+
+
+def summarised(verdict: dict[str, Any]) -> dict[str, Any]:
+    """The verdict with each finding cut to its term, message and licence, and each caveat to what it names:
+    for clients that want the answer, not its provenance (`view=summary`)."""
+    def short(finding: dict[str, Any]) -> dict[str, Any]:
+        return {"term": finding["term"], "message": finding["message"],
+                "license": (finding.get("provenance") or {}).get("license")}
+
+    return {**verdict, **{kind: [short(f) for f in verdict[kind]] for kind in ("violations", "obligations", "unknowns")},
+            "caveats": [{key: caveat[key] for key in ("kind", "dataset", "model") if caveat.get(key)}
+                        for caveat in verdict["caveats"]]}

@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from api.domain.conflicts import conflicts as find_conflicts
-from api.domain.verdicts import Use, evaluate
+from api.domain.verdicts import Use, evaluate, summarised
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.http.paging import page_body, whole_list
 from api.store import terms
@@ -13,7 +13,7 @@ from schemas.terms import (
     ConflictPageSchema,
     EffectiveTermsSchema,
     TermsArgsSchema,
-    UseArgsSchema,
+    VerdictArgsSchema,
     VerdictSchema,
 )
 
@@ -36,16 +36,18 @@ class Terms(MethodView):
 
 @blp.route("/models/<repo_id:model_id>/permitted-use")
 class PermittedUse(MethodView):
-    @blp.arguments(UseArgsSchema, location="query")
+    @blp.arguments(VerdictArgsSchema, location="query")
     @blp.response(200, VerdictSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.requires("read")
     def get(self, args, model_id):
         """Verdict for a concrete use: permitted, permitted with obligations, forbidden or unknown."""
+        view = args.pop("view")
         effective = terms.effective(get_session(), model_id, as_of=args.pop("as_of", None),
                                       include_training_data=args.pop("include_training_data"),
                                       training_data=args.pop("training_data"))
-        return evaluate(effective, Use(**args))
+        verdict = evaluate(effective, Use(**args))
+        return summarised(verdict) if view == "summary" else verdict
 
 
 @blp.route("/models/<repo_id:model_id>/conflicts")
