@@ -15,6 +15,10 @@ class ComplianceRequestSchema(Schema):
         "description": f"Model ids to check (1 to {MAX_BATCH:,}); unknown ids become findings.",
         "example": ["lmsys/vicuna-7b-v1.5", "mistralai/Mistral-7B-v0.1"]})
     policy = fields.Nested(PolicySchema, required=True)
+    detail = fields.String(load_default="findings", validate=validate.OneOf(["findings", "full"]), metadata={
+        "description": "`findings` (default): per model its status, verdict and the error and warning findings "
+                       "without provenance, notes counted; `full`: every finding (obligations too) with its "
+                       "provenance and every caveat whole."})
 
 
 class ComplianceFindingSchema(Schema):
@@ -37,11 +41,14 @@ class ModelComplianceSchema(Schema):
     resolved_id = fields.String(metadata={"description": "The model's current id, when it was named by a former id "
                                                          "or in another case."})
     findings = fields.List(fields.Nested(ComplianceFindingSchema))
+    notes = fields.Integer(metadata={"description": "With `detail: findings`: how many note findings "
+                                                    "(obligations, caveats) were left out."})
     caveats = fields.List(fields.Dict(), metadata={"description": "Training data with unknown licence terms."})
 
 
 class ComplianceReportSchema(Schema):
     result = fields.String(metadata={"description": "pass | fail", "example": "fail"})
+    detail = fields.String(metadata={"description": "findings | full: what the report holds"})
     policy = fields.String(allow_none=True)
     summary = fields.Dict(metadata={"example": {"models": 2, "passed": 1, "failed": 1, "error": 1, "warning": 0,
                                                 "note": 7}})

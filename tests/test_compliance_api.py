@@ -10,8 +10,8 @@ from tests.helpers import assert_problem
 LLAMA2 = "LicenseRef-scancode-llama-2-license-2023"
 
 
-def check(client, models, **policy):
-    response = client.post("/v1/compliance/check", json={"models": models, "policy": policy})
+def check(client, models, detail="full", **policy):
+    response = client.post("/v1/compliance/check", json={"models": models, "policy": policy, "detail": detail})
     assert response.status_code == 200, response.json
     return response.json
 
@@ -35,6 +35,34 @@ def test_pass_fail_and_unknown_ids_are_findings(catalogue_client):
     assert [(f["rule"], f["severity"]) for f in ghost] == [("unknown-model", "error")]
     lenient = check(catalogue_client, ["nobody/nothing"], fail_on_unknown=False)
     assert lenient["result"] == "pass" and lenient["models"][0]["findings"][0]["severity"] == "warning"
+
+
+def test_by_default_each_model_carries_the_findings_that_decide_it_without_provenance(catalogue_client):
+    models = ["lmsys/vicuna-7b-v1.3", "lmsys/vicuna-7b-v1.5", "EleutherAI/pythia-6.9b", "nobody/nothing",
+              "NousResearch/Nous-Hermes-Llama2-13b"]
+    policy = {"use": {"commercial": True, "monthly_active_users": 2_000_000}}
+    response = catalogue_client.post("/v1/compliance/check", json={"models": models, "policy": policy})
+    short, full = response.json, check(catalogue_client, models, **policy)
+    assert short["detail"] == "findings" and full["detail"] == "full"
+    assert (short["result"], short["summary"]) == (full["result"], full["summary"])
+    for brief, whole in zip(short["models"], full["models"], strict=True):
+        assert (brief["model"], brief["status"], brief["verdict"]) == (whole["model"], whole["status"], whole["verdict"])
+        decisive = [f for f in whole["findings"] if f["severity"] != "note"]
+        assert brief["findings"] == [{k: v for k, v in f.items() if k != "provenance"} for f in decisive]
+        assert brief["notes"] == len(whole["findings"]) - len(decisive)
+        assert [c.get("dataset") for c in brief["caveats"]] == [c.get("dataset") for c in whole["caveats"]]
+    assert any(m["notes"] for m in short["models"]) and len(response.data) * 3 < len(str(full))
+
+
+def test_a_thousand_model_check_answers_under_a_megabyte_by_default(catalogue_client):
+    page = catalogue_client.get("/v1/models?limit=500").json
+    more = catalogue_client.get(page["pagination"]["next"]).json
+    ids = [row["id"] for row in page["data"] + more["data"]]
+    ids += [f"nobody/missing-{n}" for n in range(1000 - len(ids))]
+    response = catalogue_client.post("/v1/compliance/check", json={
+        "models": ids, "policy": {"use": {"commercial": True, "monthly_active_users": 2_000_000}}})
+    assert response.status_code == 200 and len(response.json["models"]) == 1000
+    assert len(response.data) < 1_000_000
 
 
 def test_or_passes_if_any_branch_is_allowed_and_needs_every_and_part(catalogue_client):

@@ -155,7 +155,8 @@ def run_check(args) -> int:
     ids = [entry.id for entry in entries]
     started = time.monotonic()
     if args.server:
-        status, payload = _request(args.server, "POST", "/v1/compliance/check", {"models": ids, "policy": policy})
+        status, payload = _request(args.server, "POST", "/v1/compliance/check", {"models": ids, "policy": policy,
+                                                                            "detail": "full"})
         if status != 200:
             raise _client_error(status, payload)
         report = json.loads(payload)

@@ -258,7 +258,23 @@ def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
               for severity in ("error", "warning", "note")}
     return {
         "result": "fail" if failed else "pass",
+        "detail": "full",
         "policy": policy.name,
         "summary": {"models": len(results), "passed": len(results) - failed, "failed": failed, **counts},
         "models": [r.as_dict() for r in results],
     }
+
+
+def compact(report: dict[str, Any]) -> dict[str, Any]:
+    """The report a pipeline needs to pass or fail a build: per model its status, verdict and the findings that
+    decide it (errors and warnings, without provenance), the notes counted, the caveats' datasets named.
+
+    `detail: "full"` asks for the whole report instead (every finding with its provenance)."""
+    def model(result: dict[str, Any]) -> dict[str, Any]:
+        decisive = [{key: finding[key] for key in ("severity", "rule", "message", "fix", "term", "license", "waived_by")
+                     if key in finding} for finding in result["findings"] if finding["severity"] != "note"]
+        body = {key: result[key] for key in ("model", "status", "verdict", "license", "resolved_id") if key in result}
+        return {**body, "findings": decisive, "notes": len(result["findings"]) - len(decisive),
+                "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in result["caveats"]]}
+
+    return {**report, "detail": "findings", "models": [model(result) for result in report["models"]]}

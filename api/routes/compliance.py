@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 
+from api.domain.compliance import compact
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.store.compliance import check_batch
 from api.store.db import get_session
@@ -19,11 +20,15 @@ class ComplianceCheck(MethodView):
     def post(self, data):
         """Check up to 10,000 models against a policy: per-model findings and one overall pass or fail.
 
+        By default each model carries the findings that decide it (errors and warnings); `detail: "full"`
+        adds the notes (obligations, caveats) and every finding's provenance.
+
         Unknown model ids are findings, not a request error. The whole batch's lineage is read in one
         recursive query (plus one round for generators of training data, where there are any).
         """
         session = get_session()
         try:
-            return check_batch(session, data["models"], data["policy"])
+            report = check_batch(session, data["models"], data["policy"])
         finally:
             session.rollback()
+        return report if data["detail"] == "full" else compact(report)
