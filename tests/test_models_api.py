@@ -1,5 +1,10 @@
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from api.domain.errors import NotFound
+from api.store.db import get_engine
+from api.store.tables import LanguageModel
 from tests.helpers import assert_problem, post_dataset, post_licence, post_model, snapshot
 
 
@@ -201,3 +206,48 @@ def test_patch_items_must_be_complete(client):
     assert "parents" in body["errors"]
     assert_problem(client.patch("/v1/models/org/c", json={"datasets": [{"stage": "finetuning"}]}), 422)
     assert client.get("/v1/models/org/c").json["parents"][0]["id"] == "org/p"
+
+
+def _both_reads(app, model_id: str) -> tuple[dict, dict, str, str]:
+    from api.http.conditional import etag_value
+    from api.store.model_reads import read_model
+    from api.store.models import get_model
+    from schemas.models import LanguageModelSchema
+
+    with Session(get_engine(app)) as session:
+        fast, orm = read_model(session, model_id), get_model(session, model_id)
+        return (LanguageModelSchema().dump(fast), LanguageModelSchema().dump(orm), etag_value(fast), etag_value(orm))
+
+
+def test_the_two_query_read_shows_every_catalogue_model_as_its_orm_record_does(catalogue_client):
+    app = catalogue_client.application
+    with Session(get_engine(app)) as session:
+        ids = sorted(session.scalars(select(LanguageModel.id)))
+    assert len(ids) > 700
+    for model_id in ids:
+        fast, orm, fast_tag, orm_tag = _both_reads(app, model_id)
+        assert fast == orm, model_id
+        assert fast_tag == orm_tag
+    fast, orm, _, _ = _both_reads(app, "META-LLAMA/META-LLAMA-3.1-8B-INSTRUCT")  # another case of a former id
+    assert fast == orm and fast["id"] == "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def test_the_two_query_read_shows_a_hub_fetch_and_a_history_as_the_orm_record_does(app, client):
+    from api.store.tables import HubRecord
+
+    client.post("/v1/licenses", json={"id": "L1", "name": "One"})
+    client.post("/v1/licenses", json={"id": "L2", "name": "Two"})
+    client.post("/v1/models", json={"id": "org/base"})
+    client.post("/v1/models", json={"id": "org/m", "license": "L1 OR L2", "aliases": ["org/m-old", "Org/Zed"],
+                                    "parents": [{"id": "org/base", "relation": "adapter", "source": "https://x.example"}]})
+    client.patch("/v1/models/org/m", json={"license": "L2", "license_effective_from": "2024-01-02"})
+    with Session(get_engine(app)) as session:
+        session.add(HubRecord(model_id="org/m", sha="abc123", status="gated", gated="manual", reason="401", url="u"))
+        session.commit()
+    fast, orm, fast_tag, orm_tag = _both_reads(app, "org/m-old")
+    assert fast == orm and fast_tag == orm_tag
+    assert fast["provenance"] == "hub" and fast["hub"]["commit"] == "abc123"
+    assert [entry["license"] for entry in fast["license_history"]] == ["L1 OR L2", "L2"]
+    assert client.get("/v1/models/org/m-old").json == fast
+    with pytest.raises(NotFound):
+        _both_reads(app, "org/nobody")

@@ -9,6 +9,7 @@ from api.routes.history import history_route
 from api.store import models as store
 from api.store.common import transaction
 from api.store.db import get_session
+from api.store.model_reads import read_model
 from schemas.common import partial_update
 from schemas.models import (
     LanguageModelListArgsSchema,
@@ -54,7 +55,7 @@ class ModelById(MethodView):
     @blp.requires("read")
     def get(self, model_id):
         """Read one model with its parents, datasets and declared licence (ETag; If-None-Match answers 304)."""
-        model = store.get_model(get_session(), model_id)
+        model = read_model(get_session(), model_id)
         return not_modified(model) or with_etag(model)
 
     @blp.arguments(partial_update(LanguageModelUpdateSchema))
