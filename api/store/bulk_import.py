@@ -141,12 +141,20 @@ def _split_new_from_existing(session: Session, items: list[Item]) -> tuple[dict[
         for item in items:
             if item.kind == kind:
                 (old if item.data["id"] in present else new)[kind].append(item)
-    elsewhere = resolve_model_ids(session, [item.data["id"] for item in new["model"]])
+    elsewhere = _resolved(session, [item.data["id"] for item in new["model"]])
     for item in new["model"]:
         if item.data["id"] in elsewhere:
             raise item.fail(f"already exists as '{elsewhere[item.data['id']]}' (Hub ids match case-insensitively "
                             "and through former ids)")
     return new, old
+
+
+def _resolved(session: Session, ids: list[str]) -> dict[str, str]:
+    """resolve_model_ids in chunks (PostgreSQL takes at most 65,535 parameters a statement)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(resolve_model_ids(session, ids[start:start + CHUNK]))
+    return found
 
 
 def _present(session: Session, column, ids: list[str]) -> set[str]:
@@ -411,9 +419,9 @@ class _ModelRows:
                 names[key] = item.data["id"]
         wanted = sorted({p["id"] for item in self.items for p in item.data.get("parents", [])
                          if p["id"].lower() not in names})
-        stored = resolve_model_ids(self.session, wanted)
+        stored = _resolved(self.session, wanted)
         aliases = sorted({a for item in self.items for a in item.data.get("aliases") or []})
-        taken = resolve_model_ids(self.session, aliases)
+        taken = _resolved(self.session, aliases)
         for item in self.items:
             clash = [f"'{a}' names '{taken[a]}'" for a in item.data.get("aliases") or []
                      if a in taken and taken[a] != item.data["id"]]
