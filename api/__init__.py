@@ -19,7 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     from api import commands, first_start
-    from api.http import auth, bulkhead, cors, errors, input_limits, openapi
+    from api.http import auth, bulkhead, cors, errors, input_limits, openapi, read_cache
     from api.routes import compliance, datasets, health, imports, licenses, lineage, models, shipping, terms, tokens
     from api.store import db
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     input_limits.init_url_check(app)
     auth.init_app(app)
     input_limits.init_app(app)
+    read_cache.init_app(app)
     bulkhead.init_app(app)
     cors.init_app(app)
     api = openapi.configure(app)

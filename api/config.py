@@ -48,6 +48,8 @@ def config_from_environment() -> dict:
         "HEAVY_CONCURRENCY": int(os.environ.get("PEDIGREE_HEAVY_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))),
         "HEAVY_SLOT_DIR": os.environ.get("PEDIGREE_HEAVY_SLOT_DIR") or None,
         "HEAVY_QUEUE_SECONDS": float(os.environ.get("PEDIGREE_HEAVY_QUEUE_SECONDS", 5)),
+        "READ_CACHE_BYTES": int(float(os.environ.get("PEDIGREE_READ_CACHE_MB", 64)) * 1024 * 1024),
+        "READ_CACHE_SECONDS": float(os.environ.get("PEDIGREE_READ_CACHE_SECONDS", 30)),
         # A writer waits this long for the write lock, then answers 503 "busy, retry".
         "DB_LOCK_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_LOCK_TIMEOUT_MS", 5000)),
     }

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.http.watchdog import watchdog
-from api.store import postgres_guard, sqlite_timeouts
+from api.store import data_generation, postgres_guard, sqlite_timeouts
 
 
 def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int = 15000,
@@ -38,6 +38,7 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
             connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
         sqlite_timeouts.watch_statements(engine, statement_timeout_ms)
+        data_generation.install(engine)
         return engine
     options = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={lock_timeout_ms}"
     if schema:
@@ -59,6 +60,7 @@ def make_engine(url: str, *, connect_timeout: int = 5, statement_timeout_ms: int
         },
     )
     postgres_guard.install(engine)
+    data_generation.install(engine)
     return engine
 
 

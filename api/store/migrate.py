@@ -7,6 +7,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
 from api.config import PROJECT_ROOT
+from api.store import data_generation
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
@@ -20,16 +21,20 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
+        data_generation.uncounted(connection)
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    data_generation.moved(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
+        data_generation.uncounted(connection)
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+    data_generation.moved(engine)
 
 
 def check(engine: Engine) -> None:

@@ -372,3 +372,12 @@ class DescendantCount(Base):
 
     model_id: Mapped[str] = mapped_column(identifier(200), primary_key=True)
     descendants: Mapped[int] = mapped_column()
+
+
+class DataGeneration(Base):
+    """One row whose number every committed write moves (api/store/data_generation.py)."""
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
