@@ -12,18 +12,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, delete, event, func, insert, literal, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from api.http.watchdog import watchdog
+from api.store import kept_tables
 from api.store.tables import DescendantCount, LanguageModel, LineageClosure, ParentEdge
 
 CHUNK = 2000
 _INFO_KEY = "pedigree.closure_seeds"
 
 
-def _collect(session: Session, _flush_context, _instances) -> None:
-    seeds: set[str] = session.info.setdefault(_INFO_KEY, set())
+def _collect(session: Session, seeds: set[str]) -> None:
     for obj in list(session.new) + list(session.deleted):
         if isinstance(obj, ParentEdge):
             seeds.add(obj.child_id or (obj.child.id if obj.child is not None else None))
@@ -35,26 +35,9 @@ def _collect(session: Session, _flush_context, _instances) -> None:
     seeds.discard(None)
 
 
-def _apply_before_commit(session: Session) -> None:
-    while True:
-        session.flush()
-        seeds = session.info.pop(_INFO_KEY, None)
-        if not seeds:
-            return
-        refresh(session, seeds)
-
-
-def _forget(session: Session, _previous_transaction) -> None:
-    if not session.in_transaction():
-        session.info.pop(_INFO_KEY, None)
-
-
 def install() -> None:
     """Keep the closure current for every ORM session in the process (API, CLI, catalogue load)."""
-    if not event.contains(Session, "before_flush", _collect):
-        event.listen(Session, "before_flush", _collect)
-        event.listen(Session, "before_commit", _apply_before_commit)
-        event.listen(Session, "after_soft_rollback", _forget)
+    kept_tables.keep_current(_INFO_KEY, set, _collect, refresh)
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:

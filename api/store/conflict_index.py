@@ -12,13 +12,14 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, event, func, insert, inspect, or_, select
+from sqlalchemy import delete, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from api.domain.conflicts import conflicts
 from api.domain.lineage import Lineage, ParentLink, TrainingLink
 from api.domain.terms import effective_terms
 from api.http.watchdog import watchdog
+from api.store import kept_tables
 from api.store.common import Page, keyset_page
 from api.store.snapshots import load_snapshot
 from api.store.tables import (
@@ -62,8 +63,7 @@ def _matters(obj, cosmetic: set[str]) -> bool:
     return any(attr.key not in cosmetic and attr.history.has_changes() for attr in state.attrs)
 
 
-def _collect(session: Session, _flush_context, _instances) -> None:
-    seeds: Seeds = session.info.setdefault(_INFO_KEY, Seeds())
+def _collect(session: Session, seeds: Seeds) -> None:
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         changed = obj in session.new or obj in session.deleted
         if isinstance(obj, LanguageModel) and (changed or _matters(obj, _COSMETIC[LanguageModel])):
@@ -79,26 +79,10 @@ def _collect(session: Session, _flush_context, _instances) -> None:
     seeds.models.discard(None)
 
 
-def _apply_before_commit(session: Session) -> None:
-    while True:
-        session.flush()
-        seeds = session.info.pop(_INFO_KEY, None)
-        if not seeds:
-            return
-        refresh(session, affected_models(session, seeds))
-
-
-def _forget(session: Session, _previous_transaction) -> None:
-    if not session.in_transaction():
-        session.info.pop(_INFO_KEY, None)
-
-
 def install() -> None:
     """Keep the table current for every ORM session in the process (API, CLI, catalogue load)."""
-    if not event.contains(Session, "before_flush", _collect):
-        event.listen(Session, "before_flush", _collect)
-        event.listen(Session, "before_commit", _apply_before_commit)
-        event.listen(Session, "after_soft_rollback", _forget)
+    kept_tables.keep_current(_INFO_KEY, Seeds, _collect,
+                             lambda session, seeds: refresh(session, affected_models(session, seeds)))
 
 
 def _descendants(session: Session, ids: list[str]) -> set[str]:
