@@ -253,13 +253,12 @@ def _unpack(payload: bytes, target: Path) -> None:
 
 
 def _offline_bundle(snapshot, model_id: str, query: dict[str, str]) -> dict[str, str]:
-    import dataclasses
 
     from api.documents import notice_bundle
     from api.domain.terms import effective_terms
     from api.domain.verdicts import Use
 
-    effective = effective_terms(dataclasses.replace(snapshot, root=model_id))
+    effective = effective_terms(snapshot.with_root(model_id))
     values = {key: (int(value) if key == "monthly_active_users" else True) for key, value in query.items()}
     records = [(lic["id"], lic.get("name"), lic.get("url")) for lic in _offline_catalogue()["licences"]]
     notice = notice_bundle.notice_for(effective, Use(**values) if values else None, records)

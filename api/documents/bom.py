@@ -8,7 +8,6 @@ several expressions, and as the property `pedigree:concluded-licence` in 1.6, wh
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 from typing import Any
@@ -81,7 +80,7 @@ def build_bom(lineage: Lineage, model_id: str) -> Bom:
         type=ComponentType.APPLICATION, name=TOOL_NAME, version=VERSION,
         external_references=[ExternalReference(type=ExternalReferenceType.WEBSITE, url=XsUri(TOOL_URI))]))
     bom.metadata.component = model_component(model_id, ())
-    concluded = concluded_expression(effective_terms(dataclasses.replace(lineage, root=model_id)))
+    concluded = concluded_expression(effective_terms(lineage.with_root(model_id)))
     if concluded:
         bom.metadata.component.properties.add(Property(name=CONCLUDED_PROPERTY, value=concluded))
     ancestry = {model_id}

@@ -8,7 +8,6 @@ the model asked about (its effective licence expression: its own AND everything 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -66,7 +65,7 @@ class _Document:
 
 def build_spdx(lineage: Lineage, model_id: str, created: dt.datetime | None = None) -> dict[str, Any]:
     """The SPDX 3.0.1 document (as a JSON-LD dict) of `model_id` and everything above it."""
-    lineage = dataclasses.replace(lineage, root=model_id)
+    lineage = lineage.with_root(model_id)
     created = (created or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     doc = _Document(f"urn:pedigree:spdx:{model_id}:")
     tool = doc.add({"type": "Tool", "spdxId": f"{doc.namespace}tool", "name": f"{TOOL_NAME} {VERSION}"})

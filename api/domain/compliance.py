@@ -97,8 +97,8 @@ class PolicyFinding:
     waived_by: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        body = {("license" if k == "licence" else k): v for k, v in dataclasses.asdict(self).items()}
-        return {k: v for k, v in body.items() if v is not None}
+        body = {("license" if f.name == "licence" else f.name): getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {k: v for k, v in body.items() if v is not None}  # shared, not copied: the answer is written at once
 
 
 @dataclass
@@ -244,7 +244,7 @@ def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
                 f"{model_id} is not recorded in Pedigree: its terms are unknown",
                 "Add the model (POST /v1/models or import its model card), or correct the id."))
         else:
-            effective = effective_terms(dataclasses.replace(snapshot, root=current), policy.include_training_data,
+            effective = effective_terms(snapshot.with_root(current), policy.include_training_data,
                                         policy.training_data)
             result.licence = node.license
             verdict, use_findings = _use_findings(effective, policy)

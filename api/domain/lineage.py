@@ -68,6 +68,39 @@ class Lineage:
     datasets: dict[str, DatasetNode] = field(default_factory=dict)
     training: list[TrainingLink] = field(default_factory=list)
     licences: dict[str, LicenceRecord] = field(default_factory=dict)
+    _steps: tuple[int, int, dict, dict] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def steps(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+        """The parent and training steps out of each model, sorted, built once per snapshot.
+
+        A snapshot of many models (a compliance batch, a conflicts refresh) answers one walk per model;
+        indexing its edges once keeps each walk as cheap as its own ancestry. Built again if edges were
+        appended since.
+        """
+        if self._steps is None or self._steps[:2] != (len(self.parents), len(self.training)):
+            up: dict[str, list[tuple[str, str]]] = {}
+            for link in self.parents:
+                up.setdefault(link.child, []).append((link.parent, link.relation))
+            data: dict[str, list[tuple[str, str]]] = {}
+            for link in self.training:
+                data.setdefault(link.model, []).append((link.dataset, f"trained_on:{link.stage}"))
+            for steps in (*up.values(), *data.values()):
+                steps.sort()
+            self._steps = (len(self.parents), len(self.training), up, data)
+        return self._steps[2], self._steps[3]
+
+    def with_root(self, root: str) -> Lineage:
+        """The same snapshot asked about another model (its edge index shared, not rebuilt)."""
+        other = Lineage(root, self.models, self.parents, self.datasets, self.training, self.licences)
+        self.steps()
+        other._steps = self._steps
+        return other
+
+    def without_training(self) -> Lineage:
+        """The same snapshot with parent edges only."""
+        other = Lineage(self.root, self.models, self.parents, self.datasets, [], self.licences)
+        other._steps = (len(self.parents), 0, self.steps()[0], {})
+        return other
 
 
 @lru_cache(maxsize=65536)
@@ -111,13 +144,7 @@ def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, s
     licence stops the licences of H's models above it, on every path through it. Models of other holders
     above the cut still bind. A model reached both through a cut and around it binds (by the way around).
     """
-    up: dict[str, list[tuple[str, str]]] = {}
-    for link in lineage.parents:
-        up.setdefault(link.child, []).append((link.parent, link.relation))
-    data: dict[str, list[tuple[str, str]]] = {}
-    for link in lineage.training:
-        data.setdefault(link.model, []).append((link.dataset, f"trained_on:{link.stage}"))
-
+    up, data = lineage.steps()
     holder, cuts_after = _holder_rules(lineage, cut)
 
     start = ("model", lineage.root)
@@ -130,8 +157,8 @@ def binding_paths(lineage: Lineage, cut: bool = True) -> tuple[dict[tuple[str, s
     while queue:
         (kind, node), path, cut, cutters = queue.popleft()
         if kind == "model":
-            steps = [("model", target, via) for target, via in sorted(up.get(node, ()))]
-            steps += [("dataset", target, via) for target, via in sorted(data.get(node, ()))]
+            steps = [("model", target, via) for target, via in up.get(node, ())]
+            steps += [("dataset", target, via) for target, via in data.get(node, ())]
         else:
             dataset = lineage.datasets.get(node)
             generator = dataset.generated_by if dataset else None
@@ -305,7 +332,7 @@ class _ReachWalk:
 
 def _reach_by_paths(lineage: Lineage, root: str) -> Reach:
     """One root's reach from `binding_paths` itself (what a graph whose data loops back needs)."""
-    at = dataclasses.replace(lineage, root=root)
+    at = lineage.with_root(root)
     ancestors = {c for k, c in binding_paths(dataclasses.replace(at, training=[]))[0] if k == "model"}
     full = binding_paths(at)[0]
     models = {c for k, c in full if k == "model"}

@@ -264,7 +264,7 @@ def effective_terms(lineage: Lineage, include_training_data: bool = True,
     `training_data="caveat"`: data whose licence or some of its terms are unknown adds a caveat and
     binds with what is known; `"strict"`: those terms are unknown, as for the weights.
     """
-    ancestry = Lineage(lineage.root, lineage.models, lineage.parents, lineage.datasets, [], lineage.licences)
+    ancestry = lineage.without_training()
     ancestor_paths, superseded = binding_paths(ancestry)
     groups: list[Group] = []
     for (kind, carrier), path in sorted(ancestor_paths.items()):

@@ -8,7 +8,6 @@ transaction: the table never disagrees with the records it was computed from.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,7 +15,7 @@ from sqlalchemy import delete, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from api.domain.conflicts import conflicts
-from api.domain.lineage import Lineage, ParentLink, TrainingLink
+from api.domain.lineage import Lineage
 from api.domain.terms import effective_terms
 from api.http.watchdog import watchdog
 from api.store import kept_tables
@@ -123,60 +122,15 @@ def affected_models(session: Session, seeds: Seeds) -> set[str]:
     return found
 
 
-@dataclass
-class _Adjacency:
-    """A many-model snapshot's edges by the model they start from."""
-
-    parents: dict[str, list[ParentLink]] = field(default_factory=dict)
-    training: dict[str, list[TrainingLink]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, snapshot: Lineage) -> _Adjacency:
-        adjacency = cls()
-        for link in snapshot.parents:
-            adjacency.parents.setdefault(link.child, []).append(link)
-        for link in snapshot.training:
-            adjacency.training.setdefault(link.model, []).append(link)
-        return adjacency
-
-
-def _ancestry(snapshot: Lineage, root: str, adjacency: _Adjacency) -> Lineage:
-    """The part of a many-model snapshot above `root`, so each model costs its own ancestry only."""
-    models, datasets = {root}, set()
-    queue = deque([("model", root)])
-    while queue:
-        kind, node = queue.popleft()
-        if kind == "model":
-            targets = [("model", link.parent) for link in adjacency.parents.get(node, ())]
-            targets += [("dataset", link.dataset) for link in adjacency.training.get(node, ())]
-        else:
-            dataset = snapshot.datasets.get(node)
-            targets = [("model", dataset.generated_by)] if dataset and dataset.generated_by else []
-        for target_kind, target in targets:
-            seen = models if target_kind == "model" else datasets
-            if target not in seen:
-                seen.add(target)
-                queue.append((target_kind, target))
-    return Lineage(
-        root,
-        {m: snapshot.models[m] for m in models if m in snapshot.models},
-        [link for m in models for link in adjacency.parents.get(m, ())],
-        {d: snapshot.datasets[d] for d in datasets if d in snapshot.datasets},
-        [link for m in models for link in adjacency.training.get(m, ())],
-        snapshot.licences,
-    )
-
-
 def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
     """The conflict row of each model that has conflicts (plain data, from one snapshot)."""
-    adjacency = _Adjacency.of(snapshot)
     rows = []
     for model_id in model_ids:
         watchdog.check_deadline()  # a large recompute ends at the request's deadline, not after it
         node = snapshot.models.get(model_id)
         if node is None or not node.license:  # declaring nothing, a model cannot declare something looser
             continue
-        effective = effective_terms(_ancestry(snapshot, model_id, adjacency))
+        effective = effective_terms(snapshot.with_root(model_id))
         found = conflicts(effective)
         if not found:
             continue
