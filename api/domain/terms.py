@@ -257,6 +257,14 @@ def _set_aside_unknowns(group: Group) -> None:
     }
 
 
+def _meets_training_data(lineage: Lineage, ancestor_paths: dict, superseded: list[Superseded]) -> bool:
+    """Whether any model the parent-edge walk met has training data: if none has, the walk with training
+    data would meet nothing more, and is skipped."""
+    data = lineage.steps()[1]
+    return bool(data) and (any(carrier in data for _, carrier in ancestor_paths)
+                           or any(s.id in data for s in superseded))
+
+
 def effective_terms(lineage: Lineage, include_training_data: bool = True,
                     training_data: str = "caveat") -> EffectiveTerms:
     """Combine the model's licence with the binding terms of every ancestor and (optionally) dataset.
@@ -272,7 +280,7 @@ def effective_terms(lineage: Lineage, include_training_data: bool = True,
         role = "declared" if carrier == lineage.root else "ancestor"
         groups.append(_group(lineage, role, "model", carrier, node.license if node else None,
                              node.placeholder if node else True, tuple(path)))
-    if include_training_data:
+    if include_training_data and _meets_training_data(lineage, ancestor_paths, superseded):
         for (kind, carrier), path in sorted(binding_paths(lineage)[0].items()):
             if kind == "dataset":
                 node = lineage.datasets.get(carrier)
