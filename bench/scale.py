@@ -8,8 +8,11 @@ by `flask import-jsonl` (timed: the bulk load), then served by gunicorn (2 worke
 For a fixed time per row, `--connections` keep-alive clients (wrk when it is installed, else Python
 threads) ask for: /healthz (the hello-world ceiling, measured in the same run), a model read, its terms,
 its permitted use in full and as `view=summary`, the first descendants page of the biggest family and a
-cursor page 80 % deep into it, and the first conflicts page. Then, one request at a time: a 1,000-model
-compliance check and 50 leaf models added. Prints req/s, p50/p99 in ms and each row's ratio to the
+cursor page 80 % deep into it, and the first conflicts page. The rows over 200 sample models are first
+asked one at a time, each answer once (its first computation: the "first computation" rows), then four
+times more on fresh connections so that every worker keeps them (the per-process read cache), then driven
+for the fixed time: the steady state of a service asked about the same models again. Then, one request at
+a time: a 1,000-model compliance check and 50 leaf models added. Prints req/s, p50/p99 in ms and each row's ratio to the
 ceiling (req/s over req/s), and with --write appends a section to bench/RESULTS.md and a PNG plot of p50
 against graph size (matplotlib from bench/requirements.txt; the plot is skipped without it).
 `--quick` is one size, 100,000 models.
@@ -167,7 +170,8 @@ def one_at_a_time(port: int, method: str, make, count: int, token: str | None = 
         sizes.append(len(payload))
         if response.status >= 300:
             raise RuntimeError(f"{method} {path} → {response.status} {payload[:300]!r}")
-    return {"p50": statistics.median(samples), "p99": percentile(samples, 0.99), "bytes": statistics.median(sizes)}
+    return {"p50": statistics.median(samples), "p99": percentile(samples, 0.99), "bytes": statistics.median(sizes),
+            "count": count}
 
 
 # --- one size on one database -----------------------------------------------------------------------------
@@ -201,9 +205,19 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
         drive = drive_wrk if shutil.which("wrk") else drive_python
         result = {"load_seconds": load_seconds, "family": len(family), "rows": {}, "client": drive.__name__[6:]}
         with Gunicorn(database.env, workers=2, threads=4) as server:
+            result["cold"] = {}
             for label, paths in rows.items():
-                drive(server.port, paths[:5], 1, 2)  # warm up
+                if len(paths) > 1:  # the first computation of each answer, before any worker keeps it
+                    result["cold"][label] = one_at_a_time(server.port, "GET", lambda n, p=paths: (p[n], None),
+                                                          len(paths))
+                for _ in range(4):  # each answer asked on fresh connections, so both workers keep it
+                    one_at_a_time(server.port, "GET", lambda n, p=paths: (p[n], None), len(paths))
                 result["rows"][label] = drive(server.port, paths, seconds, connections)
+            # The ceiling again, last: the higher of the two runs is the one every row is compared with.
+            again = drive(server.port, rows["healthz (ceiling)"], seconds, connections)
+            result["ceiling runs"] = [result["rows"]["healthz (ceiling)"]["rps"], again["rps"]]
+            if again["rps"] > result["rows"]["healthz (ceiling)"]["rps"]:
+                result["rows"]["healthz (ceiling)"] = again
             ids = [r["id"] for r in random.Random(5).sample(records, min(1000, len(records)))]
             result["compliance 1,000 models"] = one_at_a_time(
                 server.port, "POST", lambda _: ("/v1/compliance/check", {"models": ids, "policy": POLICY}), 5)
@@ -219,11 +233,15 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
 def report(backend: str, size: int, result: dict) -> list[str]:
     ceiling = result["rows"]["healthz (ceiling)"]
     lines = [f"**{backend}, {size:,} models** (biggest family {result['family']:,}; bulk load "
-             f"{result['load_seconds']:.1f} s; client: {result['client']})", "",
+             f"{result['load_seconds']:.1f} s; client: {result['client']}; ceiling measured first and last: "
+             f"{' and '.join(f'{r:.0f}' for r in result.get('ceiling runs', []))} req/s, the higher one used)", "",
              "| row | req/s | p50 ms | p99 ms | req/s ÷ ceiling | p99 ÷ ceiling p99 | non-2xx |", "|---|---|---|---|---|---|---|"]
     for label, row in result["rows"].items():
         lines.append(f"| {label} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
                      f"{row['rps'] / ceiling['rps']:.2f} | {row['p99'] / ceiling['p99']:.1f} | {row['errors']} |")
+    for label, row in result.get("cold", {}).items():
+        lines.append(f"| {label}: first computation (one at a time, {row['count']} models) | – | {row['p50']:.2f} | "
+                     f"{row['p99']:.2f} | – | – | – |")
     for label in ("compliance 1,000 models", "leaf add"):
         row = result[label]
         lines.append(f"| {label} (one at a time) | – | {row['p50']:.1f} | {row['p99']:.1f} | – | – | "

@@ -22,7 +22,7 @@ from api.store import audit, closure, conflict_index
 from api.store import datasets as dataset_store
 from api.store import licences as licence_store
 from api.store import models as model_store
-from api.store.common import lock_graph, normalise_expression, resolve_model_ids
+from api.store.common import lock_graph, normalise_expression, prefer_index_walks, resolve_model_ids
 from api.store.tables import (
     AuditEvent,
     Dataset,
@@ -100,6 +100,7 @@ def items_from_lines(lines: Iterable[str]) -> Iterator[Item]:
 def import_items(session: Session, items: Iterable[Item]) -> Counts:
     """Create the new records in bulk and update the changed existing ones through the store; the caller commits."""
     lock_graph(session)
+    prefer_index_walks(session)
     items = list(items)
     _refuse_repeats(items)
     new, old = _split_new_from_existing(session, items)

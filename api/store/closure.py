@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.http.watchdog import watchdog
 from api.store import kept_tables
+from api.store.common import MANY, prefer_index_walks
 from api.store.tables import DescendantCount, LanguageModel, LineageClosure, ParentEdge
 
 CHUNK = 2000
@@ -77,6 +78,8 @@ def refresh(session: Session, changed: Iterable[str]) -> None:
     if not seeds:
         return
     affected = sorted(set(seeds) | _stored_below(session, seeds))
+    if len(affected) > MANY:
+        prefer_index_walks(session)
     moved: Counter[str] = Counter()
     for chunk in _chunks(affected):
         watchdog.check_deadline()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
 from api.domain.compliance import check, policy_from_data
-from api.store.common import resolve_licence_names, resolve_model_ids
+from api.store.common import prefer_index_walks, resolve_licence_names, resolve_model_ids
 from api.store.snapshots import load_snapshot
 
 
@@ -36,11 +35,7 @@ def _expression_names(data: dict[str, Any]) -> list[str]:
 
 def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, Any],
                 today: str | None = None) -> dict[str, Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL's default plan for a recursive CTE over thousands of start ids (merge join, JIT)
-        # is an order of magnitude slower than nested loops on the indexes (see bench/RESULTS.md).
-        session.execute(text("SET LOCAL enable_mergejoin = off"))
-        session.execute(text("SET LOCAL jit = off"))
+    prefer_index_walks(session)
     known = resolve_licence_names(session, _policy_names(policy_data))
     known.update(resolve_licence_names(session, _expression_names(policy_data)))
     policy = policy_from_data(policy_data, lambda name: known.get(name.lower()))

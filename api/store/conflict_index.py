@@ -19,7 +19,7 @@ from api.domain.lineage import Lineage
 from api.domain.terms import effective_terms
 from api.http.watchdog import watchdog
 from api.store import kept_tables
-from api.store.common import Page, keyset_page
+from api.store.common import MANY, Page, keyset_page, prefer_index_walks
 from api.store.snapshots import load_snapshot
 from api.store.tables import (
     Dataset,
@@ -145,6 +145,8 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
 def refresh(session: Session, model_ids: Iterable[str]) -> None:
     """Recompute the stored conflicts of these models, in chunks of a bounded size."""
     ids = sorted(model_ids)
+    if len(ids) > MANY:
+        prefer_index_walks(session)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         existing = sorted(session.scalars(select(LanguageModel.id).where(LanguageModel.id.in_(chunk))))
