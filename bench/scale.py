@@ -174,6 +174,35 @@ def one_at_a_time(port: int, method: str, make, count: int, token: str | None = 
             "count": count}
 
 
+def worker_rss_mb(master_pid: int) -> float:
+    """The largest resident set of the gunicorn workers (children of the master), in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return max(sizes, default=0.0)
+
+
+def offline_cli_seconds(count: int = 100, runs: int = 5) -> float:
+    """Median wall time of `pedigree check` (offline, the built-in catalogue) over `count` catalogue models."""
+    from api.catalogue import read_catalogue
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "models.txt").write_text("\n".join(m["id"] for m in read_catalogue()["models"][:count]) + "\n")
+    (folder / "policy.yaml").write_text("use:\n  commercial: true\n")
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([str(BIN / "pedigree"), "check", str(folder / "models.txt"), "--policy",
+                        str(folder / "policy.yaml"), "--format", "json"], capture_output=True, cwd=folder)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 # --- one size on one database -----------------------------------------------------------------------------
 
 def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
@@ -221,6 +250,7 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
             ids = [r["id"] for r in random.Random(5).sample(records, min(1000, len(records)))]
             result["compliance 1,000 models"] = one_at_a_time(
                 server.port, "POST", lambda _: ("/v1/compliance/check", {"models": ids, "policy": POLICY}), 5)
+            result["worker MB"] = worker_rss_mb(server.process.pid)
             parents = random.Random(3).sample(family, 50)
             result["leaf add"] = one_at_a_time(server.port, "POST", lambda n: ("/v1/models", {
                 "id": f"bench/leaf-{uuid.uuid4().hex[:10]}", "license": "Apache-2.0",
@@ -246,6 +276,7 @@ def report(backend: str, size: int, result: dict) -> list[str]:
         row = result[label]
         lines.append(f"| {label} (one at a time) | – | {row['p50']:.1f} | {row['p99']:.1f} | – | – | "
                      f"{row['bytes'] / 1000:.0f} kB answered |")
+    lines.append(f"| largest gunicorn worker after the run | – | – | – | – | – | {result['worker MB']:.0f} MB resident |")
     return lines + [""]
 
 
@@ -292,7 +323,10 @@ def main() -> None:
             results[(backend, size)] = measure(backend, size, args.seconds, args.connections)
             lines += report(backend, size, results[(backend, size)])
             print("\n".join(report(backend, size, results[(backend, size)])), flush=True)
+    cli = offline_cli_seconds()
+    lines += [f"Offline CLI (`pedigree check`, built-in catalogue, 100 models, whole process): median {cli:.2f} s", ""]
     elapsed = time.perf_counter() - started
+    print(lines[-2])
     print(f"whole run: {elapsed:.0f} s")
     if args.write:
         png = HERE / "scale.png"
