@@ -115,8 +115,9 @@ def import_items(session: Session, items: Iterable[Item]) -> Counts:
     datasets.link_generators()  # the models that generated them exist now
     changed["dataset"] = _changed_datasets(session, old["dataset"])
     _update_existing(session, changed["dataset"], dataset_store.update_dataset)
-    closure.refresh(session, [item.data["id"] for item in new["model"]])
-    conflict_index.refresh(session, [item.data["id"] for item in new["model"]])
+    created = [item.data["id"] for item in new["model"]]
+    closure.refresh(session, created)
+    conflict_index.refresh(session, created, without_rows=created)
     return Counts(created={kind: len(new[kind]) for kind in KINDS},
                   updated={kind: len(changed[kind]) for kind in KINDS},
                   unchanged={kind: len(old[kind]) - len(changed[kind]) for kind in KINDS})

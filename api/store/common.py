@@ -18,6 +18,7 @@ from api.store.tables import LanguageModel, Licence, LicenceAlias, ModelAlias
 GRAPH_WRITE_LOCK = 0x50ED16EE
 # Above this many start ids, a walk asks PostgreSQL for index plans (prefer_index_walks).
 MANY = 100
+_LOCKED_IN = "pedigree.graph_locked_in"  # the session transaction that took the graph lock
 
 
 @contextmanager
@@ -50,9 +51,13 @@ def lock_graph(session: Session) -> None:
     edge to a model deleted meanwhile). Every write takes this transaction-scoped lock first.
     """
     if session.get_bind().dialect.name == "postgresql":
+        transaction = session.get_transaction()
+        if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
+            return  # this transaction holds the lock already
         # Keyed by the schema too: deployments (or test schemas) sharing one database do not queue on each other.
         session.execute(text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
                         {"key": GRAPH_WRITE_LOCK})
+        session.info[_LOCKED_IN] = session.get_transaction()
 
 
 @dataclass

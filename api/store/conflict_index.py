@@ -52,6 +52,13 @@ class Seeds:
     models: set[str] = field(default_factory=set)
     licences: set[str] = field(default_factory=set)
     datasets: set[str] = field(default_factory=set)
+    created: set[str] = field(default_factory=set)  # models inserted by this transaction
+    deleted: set[str] = field(default_factory=set)  # models deleted by this transaction
+
+    def only_new_models(self) -> bool:
+        """Whether every change is a model this transaction inserted (and did not delete): nothing stored lies
+        below such a model, and no conflict row of it can exist yet."""
+        return not self.licences and not self.datasets and self.models <= self.created - self.deleted
 
     def __bool__(self) -> bool:
         return bool(self.models or self.licences or self.datasets)
@@ -67,6 +74,10 @@ def _collect(session: Session, seeds: Seeds) -> None:
         changed = obj in session.new or obj in session.deleted
         if isinstance(obj, LanguageModel) and (changed or _matters(obj, _COSMETIC[LanguageModel])):
             seeds.models.add(obj.id)
+            if obj in session.new:
+                seeds.created.add(obj.id)
+            elif obj in session.deleted:
+                seeds.deleted.add(obj.id)
         elif isinstance(obj, ParentEdge):
             seeds.models.add(obj.child_id or (obj.child.id if obj.child is not None else None))
         elif isinstance(obj, TrainingEdge):
@@ -80,8 +91,8 @@ def _collect(session: Session, seeds: Seeds) -> None:
 
 def install() -> None:
     """Keep the table current for every ORM session in the process (API, CLI, catalogue load)."""
-    kept_tables.keep_current(_INFO_KEY, Seeds, _collect,
-                             lambda session, seeds: refresh(session, affected_models(session, seeds)))
+    kept_tables.keep_current(_INFO_KEY, Seeds, _collect, lambda session, seeds: refresh(
+        session, affected_models(session, seeds), without_rows=seeds.created - seeds.deleted))
 
 
 def _descendants(session: Session, ids: list[str]) -> set[str]:
@@ -98,6 +109,10 @@ def affected_models(session: Session, seeds: Seeds) -> set[str]:
     Terms flow down parent edges and from a model to the data it generated to the models trained on it,
     so the walk alternates the two until nothing new is reached.
     """
+    if seeds.only_new_models():
+        # A model inserted here has children or generated data only through edges or datasets this transaction
+        # also wrote; those would be seeds that are not new models themselves.
+        return set(seeds.models)
     start = set(seeds.models)
     datasets = set(seeds.datasets)
     if seeds.licences:
@@ -142,8 +157,11 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
     return rows
 
 
-def refresh(session: Session, model_ids: Iterable[str]) -> None:
-    """Recompute the stored conflicts of these models, in chunks of a bounded size."""
+def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[str] = ()) -> None:
+    """Recompute the stored conflicts of these models, in chunks of a bounded size.
+
+    `without_rows`: models known to have no stored rows yet (inserted by this transaction): nothing to delete."""
+    fresh = set(without_rows)
     ids = sorted(model_ids)
     if len(ids) > MANY:
         prefer_index_walks(session)
@@ -151,8 +169,10 @@ def refresh(session: Session, model_ids: Iterable[str]) -> None:
         chunk = ids[start:start + CHUNK]
         existing = sorted(session.scalars(select(LanguageModel.id).where(LanguageModel.id.in_(chunk))))
         rows = model_rows(load_snapshot(session, existing), existing) if existing else []
-        session.execute(delete(ModelConflictLicence).where(ModelConflictLicence.model_id.in_(chunk)))
-        session.execute(delete(ModelConflict).where(ModelConflict.model_id.in_(chunk)))
+        stored = [model_id for model_id in chunk if model_id not in fresh]
+        if stored:
+            session.execute(delete(ModelConflictLicence).where(ModelConflictLicence.model_id.in_(stored)))
+            session.execute(delete(ModelConflict).where(ModelConflict.model_id.in_(stored)))
         if rows:
             session.execute(insert(ModelConflict), [
                 {"model_id": r["model_id"], "declared_licence": r["declared_license"], "conflicts": r["conflicts"]}
@@ -168,7 +188,8 @@ def rebuild_all(session: Session) -> None:
         LanguageModel.id.in_(select(ParentEdge.child_id)) | LanguageModel.id.in_(select(TrainingEdge.model_id)))
     session.execute(delete(ModelConflictLicence))
     session.execute(delete(ModelConflict))
-    refresh(session, session.scalars(candidates))
+    every = list(session.scalars(candidates))
+    refresh(session, every, without_rows=every)
 
 
 def conflicts_page(session: Session, *, limit: int, after: str | None, licence_id: str | None,
