@@ -211,3 +211,23 @@ def test_the_catalogue_loads_in_bulk_as_the_store_writes_it_one_record_at_a_time
     finally:
         get_engine(oracle).dispose()
         other_db.drop()
+
+
+def test_a_large_import_refreshes_planner_statistics_and_keeps_every_derived_table_right(app, client, tmp_path):
+    """12,000 models: past the size at which PostgreSQL is told (ANALYZE, inside the import's transaction)
+    what was written before the closure and conflict walks, and past many conflict chunks. A chain of 20 under
+    a strict base, the rest fanned out below it: every one inherits the strict licence and declares a loose one."""
+    from api.store import bulk_import
+
+    count = bulk_import.STATISTICS_AFTER + 2_000
+    records = [STRICT, LOOSE, {"id": "org/base", "license": "LicenseRef-strict"}]
+    records += [{"id": f"c{i // 1000}/m{i:05d}", "license": "LicenseRef-loose",
+                 "parents": [{"id": "org/base" if i == 0 else f"c0/m{i - 1:05d}" if i < 20
+                             else f"c0/m{i % 20:05d}", "relation": "finetune"}]} for i in range(count - 1)]
+    result = _import(app, tmp_path, records)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"models: {count} created" in result.output
+    assert client.get("/v1/models/c0/m00019/ancestors").json["pagination"]["total"] == 20
+    assert client.get("/v1/models/org/base/descendants?limit=1").json["pagination"]["total"] == count - 1
+    assert client.get("/v1/conflicts?limit=1").json["pagination"]["total"] == count - 1
+    assert client.get(f"/v1/models/c11/m{count - 2:05d}/permitted-use?commercial=true").json["verdict"] == "forbidden"

@@ -19,8 +19,7 @@ from api.store.bulk_import import import_items, validate
 from api.store.conflict_index import model_rows
 from api.store.db import get_engine
 from api.store.snapshots import load_snapshot
-from api.store.tables import ModelConflict
-from api.store.tables import LanguageModel
+from api.store.tables import LanguageModel, ModelConflict
 from tests.test_lineage_closure import _expected, _stored, _write
 
 RELATIONS = ["finetune", "merge", "quantized", "adapter"]

@@ -163,3 +163,4 @@ def test_the_walk_with_training_data_is_skipped_only_when_it_would_meet_nothing_
     ancestor_paths, superseded = binding_paths(lin.without_training())
     if not _meets_training_data(lin, ancestor_paths, superseded):
         assert binding_paths(lin)[0] == ancestor_paths
+

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, g, request
 
 from api.store import data_generation
-from api.store.db import get_session
+from api.store.db import get_engine
 
 _NOT_KEPT_HEADERS = {"content-length", "date", "server", "vary", "pedigree-hub-stale", "warning"}
 
@@ -80,7 +80,7 @@ def _serve_kept() -> Response | None:
     if not _cacheable_request():
         return None
     cache = _current_cache()
-    g.read_generation = data_generation.current(get_session())
+    g.read_generation = data_generation.current_outside_transaction(get_engine())
     if g.read_generation is None:
         return None
     answer = cache.get(_key(), g.read_generation)

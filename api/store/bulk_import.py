@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from api.domain.errors import DomainError
@@ -116,7 +116,9 @@ def import_items(session: Session, items: Iterable[Item]) -> Counts:
     changed["dataset"] = _changed_datasets(session, old["dataset"])
     _update_existing(session, changed["dataset"], dataset_store.update_dataset)
     created = [item.data["id"] for item in new["model"]]
+    _fresh_statistics(session, len(created), ("language_models", "parent_edges", "training_edges", "datasets"))
     closure.refresh(session, created)
+    _fresh_statistics(session, len(created), ("lineage_closure",))
     conflict_index.refresh(session, created, without_rows=created)
     return Counts(created={kind: len(new[kind]) for kind in KINDS},
                   updated={kind: len(changed[kind]) for kind in KINDS},
@@ -130,6 +132,18 @@ def _refuse_repeats(items: list[Item]) -> None:
         if key in seen:
             raise item.fail(f"the same {item.kind} is also at {seen[key].where}")
         seen[key] = item
+
+
+# Above this many new models, the planner is told what the import wrote before the walks that follow.
+STATISTICS_AFTER = 10_000
+
+
+def _fresh_statistics(session: Session, created: int, tables: tuple[str, ...]) -> None:
+    """PostgreSQL plans the closure and conflict walks from table statistics that autovacuum cannot refresh
+    while this transaction is open: after writing many rows, ANALYZE them here (it samples this transaction's
+    own rows). Without it, a million-model import spent most of its time in sequential scans."""
+    if created >= STATISTICS_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE " + ", ".join(tables)))
 
 
 def _split_new_from_existing(session: Session, items: list[Item]) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:

@@ -18,6 +18,7 @@ from api.store.tables import DataGeneration
 _WROTE = "pedigree.wrote"
 _UNCOUNTED = "pedigree.uncounted"
 _BUMP = "UPDATE data_generation SET generation = generation + 1 WHERE id = 1"
+_CURRENT_SQL = "SELECT generation FROM data_generation WHERE id = 1"
 
 
 def _note_writes(connection: Connection, _cursor, statement: str, _parameters, context, _executemany) -> None:
@@ -76,6 +77,32 @@ def install(engine: Engine) -> None:
 
 
 _PRESENT: set[str] = set()  # databases (url and schema) known to have the table
+
+
+def current_outside_transaction(engine: Engine) -> int | None:
+    """The generation as last committed, read outside any transaction: one round trip, no BEGIN or ROLLBACK
+    (what checking a kept answer costs). None for a database without the table."""
+    where = f"{engine.url}|{engine.dialect.default_schema_name}"
+    if where not in _PRESENT:
+        from sqlalchemy import inspect
+
+        if not inspect(engine).has_table("data_generation"):
+            return None
+        _PRESENT.add(where)
+    if engine.dialect.name == "sqlite":
+        # Its connections run in the driver's autocommit mode (api/store/db.py): a lone SELECT opens no
+        # transaction, and the pool's rollback on return does nothing.
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(_CURRENT_SQL)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return row[0] if row else None
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.exec_driver_sql(_CURRENT_SQL).scalar()
 
 
 def current(session: Session) -> int | None:
