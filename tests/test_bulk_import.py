@@ -231,3 +231,11 @@ def test_a_large_import_refreshes_planner_statistics_and_keeps_every_derived_tab
     assert client.get("/v1/models/org/base/descendants?limit=1").json["pagination"]["total"] == count - 1
     assert client.get("/v1/conflicts?limit=1").json["pagination"]["total"] == count - 1
     assert client.get(f"/v1/models/c11/m{count - 2:05d}/permitted-use?commercial=true").json["verdict"] == "forbidden"
+    # A full batch reads a snapshot of more ids than one query may carry (api/store/snapshots.py IDS_PER_QUERY).
+    from api.store.snapshots import IDS_PER_QUERY
+
+    batch = [f"c{i // 1000}/m{i:05d}" for i in range(count - 1 - 10_000, count - 1)]
+    assert len(set(batch)) + 21 > IDS_PER_QUERY
+    report = client.post("/v1/compliance/check", json={"models": batch, "policy": {"use": {"commercial": True}}}).json
+    assert report["summary"]["models"] == 10_000 and report["summary"]["failed"] == 10_000
+    assert {m["verdict"] for m in report["models"]} == {"forbidden"}

@@ -6,13 +6,25 @@ dataset → generating-model links; then one query each for models, edges, datas
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
 from api.domain.in_force import licence_in_force
 from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
 from api.store.tables import Dataset, HubRecord, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
+
+# Ids per IN list: SQLite takes at most 32,766 parameters a statement, PostgreSQL 65,535. A batch of 10,000
+# models can have many more ancestors than that.
+IDS_PER_QUERY = 10_000
+
+
+def _rows(session: Session, statement: Select, column, ids: list[str]) -> Iterator:
+    """The rows of `statement` where `column` is one of `ids`, asked in lists of a bounded length."""
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        yield from session.execute(statement.where(column.in_(ids[start:start + IDS_PER_QUERY])))
 
 
 def _parent_closure(session: Session, start_ids: list[str]) -> set[str]:
@@ -33,13 +45,14 @@ def models_above(session: Session, start_ids: list[str]) -> set[str]:
     found: set[str] = set()
     frontier = sorted(set(start_ids))
     while frontier:
-        reached = _parent_closure(session, frontier) - found
+        reached: set[str] = set()
+        for start in range(0, len(frontier), IDS_PER_QUERY):
+            reached |= _parent_closure(session, frontier[start:start + IDS_PER_QUERY])
+        reached -= found
         found |= reached
-        generators = session.scalars(
-            select(Dataset.generated_by).distinct()
-            .join(TrainingEdge, TrainingEdge.dataset_id == Dataset.id)
-            .where(TrainingEdge.model_id.in_(sorted(reached)), Dataset.generated_by.is_not(None))
-        ) if reached else []
+        generators = [row.generated_by for row in _rows(
+            session, select(Dataset.generated_by).distinct().join(TrainingEdge, TrainingEdge.dataset_id == Dataset.id)
+            .where(Dataset.generated_by.is_not(None)), TrainingEdge.model_id, sorted(reached))]
         frontier = sorted(set(generators) - found)
     return found
 
@@ -49,42 +62,32 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
     ids = sorted(models_above(session, start_ids))
     history: dict[str, list[dict]] = {}
     if as_of is not None:
-        for row in session.execute(
-            select(LicenceAssignment.model_id, LicenceAssignment.expression, LicenceAssignment.effective_from)
-            .where(LicenceAssignment.model_id.in_(ids))
-            .order_by(LicenceAssignment.model_id, LicenceAssignment.position)
-        ):
+        for row in _rows(session, select(LicenceAssignment.model_id, LicenceAssignment.expression,
+                                         LicenceAssignment.effective_from)
+                         .order_by(LicenceAssignment.model_id, LicenceAssignment.position), LicenceAssignment.model_id, ids):
             history.setdefault(row.model_id, []).append({"license": row.expression, "effective_from": row.effective_from})
     models = {
         row.id: ModelNode(row.id, licence_in_force(row.license, history.get(row.id, []), as_of), row.placeholder,
                           row.name, row.rights_holder, row.sha)
-        for row in session.execute(
-            select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder, LanguageModel.name,
-                   LanguageModel.rights_holder, HubRecord.sha)
-            .outerjoin(HubRecord, HubRecord.model_id == LanguageModel.id)
-            .where(LanguageModel.id.in_(ids))
-        )
+        for row in _rows(session, select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder,
+                                         LanguageModel.name, LanguageModel.rights_holder, HubRecord.sha)
+                         .outerjoin(HubRecord, HubRecord.model_id == LanguageModel.id), LanguageModel.id, ids)
     }
     parents = [
         ParentLink(row.child_id, row.parent_id, row.relation)
-        for row in session.execute(
-            select(ParentEdge.child_id, ParentEdge.parent_id, ParentEdge.relation).where(ParentEdge.child_id.in_(ids))
-        )
+        for row in _rows(session, select(ParentEdge.child_id, ParentEdge.parent_id, ParentEdge.relation),
+                         ParentEdge.child_id, ids)
     ]
     training = [
         TrainingLink(row.model_id, row.dataset_id, row.stage)
-        for row in session.execute(
-            select(TrainingEdge.model_id, TrainingEdge.dataset_id, TrainingEdge.stage)
-            .where(TrainingEdge.model_id.in_(ids))
-        )
+        for row in _rows(session, select(TrainingEdge.model_id, TrainingEdge.dataset_id, TrainingEdge.stage),
+                         TrainingEdge.model_id, ids)
     ]
     dataset_ids = sorted({link.dataset for link in training})
     datasets = {
         row.id: DatasetNode(row.id, row.license, row.generated_by, row.placeholder)
-        for row in session.execute(
-            select(Dataset.id, Dataset.license, Dataset.generated_by, Dataset.placeholder)
-            .where(Dataset.id.in_(dataset_ids))
-        )
+        for row in _rows(session, select(Dataset.id, Dataset.license, Dataset.generated_by, Dataset.placeholder),
+                         Dataset.id, dataset_ids)
     }
     licence_ids: set[str] = set()
     for text in [m.license for m in models.values()] + [d.license for d in datasets.values()]:
@@ -96,9 +99,7 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
     licences = {
         row.id: LicenceRecord(row.id, row.terms or {}, row.binds_derivatives or {}, row.name,
                               tuple(row.categories or ()))
-        for row in session.execute(
-            select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name, Licence.categories)
-            .where(Licence.id.in_(sorted(licence_ids)))
-        )
+        for row in _rows(session, select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name,
+                                         Licence.categories), Licence.id, sorted(licence_ids))
     }
     return Lineage(start_ids[0] if start_ids else "", models, parents, datasets, training, licences)
