@@ -116,7 +116,7 @@ def drive_wrk(port: int, paths: list[str], seconds: float, connections: int) -> 
     listed = ",".join(json.dumps(p) for p in paths)
     script.write_text("local paths = {" + listed + "}\nlocal i = 0\n"
                       "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n")
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script),
                           f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     def ms(label: str) -> float:
         value = next(line.split()[1] for line in out.splitlines() if line.strip().startswith(label))
