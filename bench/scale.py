@@ -247,6 +247,9 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
                 # row is compared with the hello-world view measured next to it.
                 result["ceilings"][label] = drive(server.port, ["/healthz"], max(2.0, seconds / 2), connections)
                 result["rows"][label] = drive(server.port, paths, seconds, connections)
+            ids = [r["id"] for r in random.Random(5).sample(records, min(1000, len(records)))]
+            result["compliance 1,000 models"] = one_at_a_time(
+                server.port, "POST", lambda _: ("/v1/compliance/check", {"models": ids, "policy": POLICY}), 5)
             result["worker MB"] = worker_rss_mb(server.process.pid)
             parents = random.Random(3).sample(family, 50)
             result["leaf add"] = one_at_a_time(server.port, "POST", lambda n: ("/v1/models", {
