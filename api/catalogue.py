@@ -7,6 +7,9 @@ The database is seeded from the same records by `api.store.seed`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,45 @@ def catalogue_paths(data_dir: Path, kind: str) -> list[Path]:
 
 
 def read_catalogue(data_dir: Path = DATA_DIR) -> dict[str, list[dict[str, Any]]]:
-    """The three record lists, as plain data with dates as ISO strings."""
+    """The three record lists, as plain data with dates as ISO strings.
+
+    Parsed once per content: the result is kept as JSON in the user's cache folder under a digest of every
+    catalogue file, and read from there while no file changes (YAML parsing was most of an offline check).
+    """
+    digest = _digest(data_dir)
+    kept = _cache_folder() / f"catalogue-{digest}.json"
+    try:
+        return json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    catalogue = _parse_catalogue(data_dir)
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}.part")
+        partial.write_text(json.dumps(catalogue), encoding="utf-8")
+        partial.replace(kept)  # atomic: a reader sees the whole file or none
+    except OSError:
+        pass  # a read-only home: parse every time
+    return catalogue
+
+
+def _cache_folder() -> Path:
+    """PEDIGREE_CACHE_DIR, else $XDG_CACHE_HOME/pedigree, else ~/.cache/pedigree."""
+    if os.environ.get("PEDIGREE_CACHE_DIR"):
+        return Path(os.environ["PEDIGREE_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pedigree"
+
+
+def _digest(data_dir: Path) -> str:
+    """A digest of every catalogue file's name and bytes."""
+    digest = hashlib.sha256()
+    for kind in ("licences", "datasets", "models"):
+        for path in catalogue_paths(data_dir, kind):
+            digest.update(str(path.relative_to(data_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _parse_catalogue(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
     catalogue: dict[str, list[dict[str, Any]]] = {}
     for kind in ("licences", "datasets", "models"):
         catalogue[kind] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -27,6 +28,8 @@ PG_URL = os.environ.get("PEDIGREE_TEST_PG_URL", "postgresql+psycopg://postgres@1
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Nothing in the suite may reach the real Hugging Face Hub: Hub tests point an app at the stand-in Hub.
 os.environ["PEDIGREE_HUB"] = "off"
+# The parsed catalogue is kept in a cache folder (api/catalogue.py): the suite's own, not the user's.
+os.environ.setdefault("PEDIGREE_CACHE_DIR", tempfile.mkdtemp(prefix="pedigree-test-cache-"))
 BACKENDS = ("sqlite", "postgresql")
 
 _pg_state: dict[str, object] = {}
