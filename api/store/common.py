@@ -19,6 +19,7 @@ GRAPH_WRITE_LOCK = 0x50ED16EE
 # Above this many start ids, a walk asks PostgreSQL for index plans (prefer_index_walks).
 MANY = 100
 _LOCKED_IN = "pedigree.graph_locked_in"  # the session transaction that took the graph lock
+_INDEX_WALKS = "pedigree.index_walks_in"  # the session transaction told to prefer index walks
 
 
 @contextmanager
@@ -38,9 +39,16 @@ def prefer_index_walks(session: Session) -> None:
     Its default plan for a recursive CTE over thousands of start ids (merge join, JIT) is an order of
     magnitude slower than nested loops on the indexes (bench/RESULTS.md). SQLite needs nothing.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and not _done_in_transaction(session, _INDEX_WALKS):
         session.execute(text("SET LOCAL enable_mergejoin = off"))
         session.execute(text("SET LOCAL jit = off"))
+        session.info[_INDEX_WALKS] = session.get_transaction()
+
+
+def _done_in_transaction(session: Session, key: str) -> bool:
+    """Whether what `key` names was done in the session's current transaction (marked with that transaction)."""
+    transaction = session.get_transaction()
+    return transaction is not None and session.info.get(key) is transaction
 
 
 def lock_graph(session: Session) -> None:
@@ -50,10 +58,7 @@ def lock_graph(session: Session) -> None:
     READ COMMITTED two writers could each pass their check and together break the graph (a cycle, an
     edge to a model deleted meanwhile). Every write takes this transaction-scoped lock first.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        transaction = session.get_transaction()
-        if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
-            return  # this transaction holds the lock already
+    if session.get_bind().dialect.name == "postgresql" and not _done_in_transaction(session, _LOCKED_IN):
         # Keyed by the schema too: deployments (or test schemas) sharing one database do not queue on each other.
         session.execute(text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
                         {"key": GRAPH_WRITE_LOCK})

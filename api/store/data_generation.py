@@ -8,12 +8,9 @@ tables, a migration). Readers compare it with the number their kept answers were
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from api.store.tables import DataGeneration
 
 _WROTE = "pedigree.wrote"
 _UNCOUNTED = "pedigree.uncounted"
@@ -103,16 +100,3 @@ def current_outside_transaction(engine: Engine) -> int | None:
         return row[0] if row else None
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return connection.exec_driver_sql(_CURRENT_SQL).scalar()
-
-
-def current(session: Session) -> int | None:
-    """The generation, or None for a database not yet migrated to have it."""
-    bind = session.get_bind()
-    where = f"{bind.url}|{bind.dialect.default_schema_name}"
-    if where not in _PRESENT:
-        from sqlalchemy import inspect
-
-        if not inspect(session.connection()).has_table("data_generation"):
-            return None
-        _PRESENT.add(where)
-    return session.scalar(select(DataGeneration.generation).where(DataGeneration.id == 1))
