@@ -97,8 +97,12 @@ class PolicyFinding:
     waived_by: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        body = {("license" if f.name == "licence" else f.name): getattr(self, f.name) for f in dataclasses.fields(self)}
-        return {k: v for k, v in body.items() if v is not None}  # shared, not copied: the answer is written at once
+        # shared, not copied: the answer is written at once
+        return {key: value for key, value in ((key, getattr(self, name)) for name, key in _FINDING_KEYS)
+                if value is not None}
+
+
+_FINDING_KEYS = tuple((f.name, "license" if f.name == "licence" else f.name) for f in dataclasses.fields(PolicyFinding))
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from api.domain.terms import Contribution, EffectiveTerms, Group
@@ -20,6 +20,9 @@ class Use:
     redistribute_weights: bool | None = None
     train_other_models_on_outputs: bool | None = None
     research_only: bool | None = None
+
+
+_USE_QUESTIONS = tuple(f.name for f in fields(Use))
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
             unique.append(f)
     return {
         "model": effective.model,
-        "use": {k: v for k, v in asdict(use).items() if v is not None},
+        "use": {name: getattr(use, name) for name in _USE_QUESTIONS if getattr(use, name) is not None},
         "verdict": _verdict(unique),
         "violations": [f.as_dict() for f in unique if f.kind == "violation"],
         "obligations": [f.as_dict() for f in unique if f.kind == "obligation"],

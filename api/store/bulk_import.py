@@ -22,7 +22,7 @@ from api.store import audit, closure, conflict_index
 from api.store import datasets as dataset_store
 from api.store import licences as licence_store
 from api.store import models as model_store
-from api.store.common import lock_graph, normalise_expression, prefer_index_walks, resolve_model_ids
+from api.store.common import lock_graph, normalise_expression, one_of, prefer_index_walks, resolve_model_ids
 from api.store.tables import (
     AuditEvent,
     Dataset,
@@ -110,14 +110,15 @@ def import_items(session: Session, items: Iterable[Item]) -> Counts:
     datasets = _DatasetRows(session, new["dataset"])
     datasets.insert()
     changed["model"] = _parents_first(_changed_models(session, old["model"]))
-    _ModelRows(session, new["model"]).insert()
+    model_rows = _ModelRows(session, new["model"])
+    model_rows.insert()
     _update_existing(session, changed["model"], model_store.update_model)
     datasets.link_generators()  # the models that generated them exist now
     changed["dataset"] = _changed_datasets(session, old["dataset"])
     _update_existing(session, changed["dataset"], dataset_store.update_dataset)
     created = [item.data["id"] for item in new["model"]]
     _fresh_statistics(session, len(created), ("language_models", "parent_edges", "training_edges", "datasets"))
-    closure.refresh(session, created)
+    closure.add_created(session, model_rows.parents_of())
     _fresh_statistics(session, len(created), ("lineage_closure",))
     conflict_index.refresh(session, created, without_rows=created)
     return Counts(created={kind: len(new[kind]) for kind in KINDS},
@@ -176,7 +177,7 @@ def _resolved(session: Session, ids: list[str]) -> dict[str, str]:
 def _present(session: Session, column, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), CHUNK):
-        found |= set(session.scalars(select(column).where(column.in_(ids[start:start + CHUNK]))))
+        found |= set(session.scalars(select(column).where(one_of(session, column, ids[start:start + CHUNK]))))
     return found
 
 
@@ -221,7 +222,7 @@ def _changed_models(session: Session, items: list[Item]) -> list[Item]:
     ids = sorted(wanted)
     stored: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), CHUNK):
-        for model in session.scalars(select(LanguageModel).where(LanguageModel.id.in_(ids[start:start + CHUNK]))
+        for model in session.scalars(select(LanguageModel).where(one_of(session, LanguageModel.id, ids[start:start + CHUNK]))
                                      .options(*model_store.LOAD)):
             stored[model.id] = audit.model_state(model)
     return [item for item in items if stored.get(item.data["id"]) != wanted[item.data["id"]]]
@@ -264,6 +265,26 @@ def write_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> No
         return
     for start in range(0, len(rows), CHUNK):
         connection.execute(insert(table), rows[start:start + CHUNK])
+
+
+def write_tuples(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows of plain values (no JSON, no dates) given as tuples in `columns` order, straight to
+    the driver: COPY on PostgreSQL, executemany on SQLite (SQLAlchemy's per-row parameter handling is most of
+    the cost of millions of closure pairs)."""
+    if not rows:
+        return
+    connection = session.connection()
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    if connection.dialect.name == "postgresql":
+        with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    try:
+        cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" for _ in columns)})', rows)
+    finally:
+        cursor.close()
 
 
 def _copy(connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -420,6 +441,13 @@ class _ModelRows:
                             ("assignments", LicenceAssignment), ("parents", ParentEdge), ("training", TrainingEdge)):
             write_rows(self.session, table.__table__, self.tables[name])
         write_rows(self.session, AuditEvent.__table__, _audit_rows("model", self.tables["audit"]))
+
+    def parents_of(self) -> dict[str, list[str]]:
+        """Each inserted model's parents, by current id."""
+        parents: dict[str, list[str]] = {item.data["id"]: [] for item in self.items}
+        for edge in self.tables["parents"]:
+            parents[edge["child_id"]].append(edge["parent_id"])
+        return parents
 
     def _current_ids(self) -> dict[str, str]:
         """Every name a parent may be given by, lower-cased, to the current id: new records' ids and aliases,

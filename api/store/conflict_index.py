@@ -19,7 +19,7 @@ from api.domain.lineage import Lineage
 from api.domain.terms import effective_terms
 from api.http.watchdog import watchdog
 from api.store import kept_tables
-from api.store.common import MANY, Page, keyset_page, prefer_index_walks
+from api.store.common import MANY, Page, keyset_page, one_of, prefer_index_walks
 from api.store.snapshots import load_snapshot
 from api.store.tables import (
     Dataset,
@@ -98,7 +98,7 @@ def install() -> None:
 def _descendants(session: Session, ids: list[str]) -> set[str]:
     """The models and every model below them through parent edges: one recursive CTE."""
     edge = ParentEdge.__table__
-    walk = select(edge.c.child_id.label("id")).where(edge.c.parent_id.in_(ids)).cte("down", recursive=True)
+    walk = select(edge.c.child_id.label("id")).where(one_of(session, edge.c.parent_id, ids)).cte("down", recursive=True)
     walk = walk.union(select(edge.c.child_id).join(walk, edge.c.parent_id == walk.c.id))
     return set(ids) | set(session.scalars(select(walk.c.id)))
 
@@ -131,7 +131,7 @@ def affected_models(session: Session, seeds: Seeds) -> set[str]:
         trained = session.scalars(
             select(TrainingEdge.model_id).distinct()
             .join(Dataset, Dataset.id == TrainingEdge.dataset_id)
-            .where(Dataset.generated_by.in_(sorted(reached)))
+            .where(one_of(session, Dataset.generated_by, sorted(reached)))
         ) if reached else []
         frontier = set(trained) - found
     return found
@@ -167,12 +167,12 @@ def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[s
         prefer_index_walks(session)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        existing = sorted(session.scalars(select(LanguageModel.id).where(LanguageModel.id.in_(chunk))))
+        existing = sorted(session.scalars(select(LanguageModel.id).where(one_of(session, LanguageModel.id, chunk))))
         rows = model_rows(load_snapshot(session, existing), existing) if existing else []
         stored = [model_id for model_id in chunk if model_id not in fresh]
         if stored:
-            session.execute(delete(ModelConflictLicence).where(ModelConflictLicence.model_id.in_(stored)))
-            session.execute(delete(ModelConflict).where(ModelConflict.model_id.in_(stored)))
+            session.execute(delete(ModelConflictLicence).where(one_of(session, ModelConflictLicence.model_id, stored)))
+            session.execute(delete(ModelConflict).where(one_of(session, ModelConflict.model_id, stored)))
         if rows:
             session.execute(insert(ModelConflict), [
                 {"model_id": r["model_id"], "declared_licence": r["declared_license"], "conflicts": r["conflicts"]}

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from api.domain import expressions
 from api.domain.in_force import licence_in_force
 from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, ParentLink, TrainingLink
+from api.store.common import one_of
 from api.store.tables import Dataset, HubRecord, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
 
 # Ids per IN list: SQLite takes at most 32,766 parameters a statement, PostgreSQL 65,535. A batch of 10,000
@@ -24,14 +25,14 @@ IDS_PER_QUERY = 10_000
 def _rows(session: Session, statement: Select, column, ids: list[str]) -> Iterator:
     """The rows of `statement` where `column` is one of `ids`, asked in lists of a bounded length."""
     for start in range(0, len(ids), IDS_PER_QUERY):
-        yield from session.execute(statement.where(column.in_(ids[start:start + IDS_PER_QUERY])))
+        yield from session.execute(statement.where(one_of(session, column, ids[start:start + IDS_PER_QUERY])))
 
 
 def _parent_closure(session: Session, start_ids: list[str]) -> set[str]:
     """The start models that exist and every model above them through parent edges: one recursive CTE."""
     edge = ParentEdge.__table__
     model = LanguageModel.__table__
-    walk = select(model.c.id).where(model.c.id.in_(start_ids)).cte("walk", recursive=True)
+    walk = select(model.c.id).where(one_of(session, model.c.id, start_ids)).cte("walk", recursive=True)
     walk = walk.union(select(edge.c.parent_id).join(walk, edge.c.child_id == walk.c.id))
     return set(session.scalars(select(walk.c.id)))
 
