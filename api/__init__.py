@@ -29,6 +29,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.init_app(app)
     input_limits.init_app(app)
     read_cache.init_app(app)
+    if app.config["COMPLIANCE_KEPT_MODELS"] > 0:
+        from api.store.compliance import KeptResults
+
+        app.extensions["pedigree.kept_checks"] = KeptResults(app.config["COMPLIANCE_KEPT_MODELS"])
     bulkhead.init_app(app)
     cors.init_app(app)
     api = openapi.configure(app)

@@ -50,6 +50,8 @@ def config_from_environment() -> dict:
         "HEAVY_QUEUE_SECONDS": float(os.environ.get("PEDIGREE_HEAVY_QUEUE_SECONDS", 5)),
         "READ_CACHE_BYTES": int(float(os.environ.get("PEDIGREE_READ_CACHE_MB", 64)) * 1024 * 1024),
         "READ_CACHE_SECONDS": float(os.environ.get("PEDIGREE_READ_CACHE_SECONDS", 30)),
+        # Per-model compliance results kept per process while the data is unchanged (0: none).
+        "COMPLIANCE_KEPT_MODELS": int(os.environ.get("PEDIGREE_COMPLIANCE_KEPT_MODELS", 10_000)),
         # A writer waits this long for the write lock, then answers 503 "busy, retry".
         "DB_LOCK_TIMEOUT_MS": int(os.environ.get("PEDIGREE_DB_LOCK_TIMEOUT_MS", 5000)),
     }

@@ -1,5 +1,5 @@
 """Every table kept on write (closure and counts, conflicts) and every kept answer (the read cache) stays equal
-to a fresh computation under random model inserts, deletes, edge changes, relicensing and licence-term
+to a fresh computation (kept compliance results too) under random model inserts, deletes, edge changes, relicensing and licence-term
 changes, on both databases."""
 
 from __future__ import annotations
@@ -96,8 +96,10 @@ def _fresh_conflicts(session: Session, models: list[str]) -> dict[str, list]:
 @pytest.fixture
 def uncached(database, app):
     """A second app on the same database that keeps no answers: what a reader must see."""
-    other = create_app(database.config(READ_CACHE_BYTES=0))
-    yield other.test_client()
+    other = create_app(database.config(READ_CACHE_BYTES=0, COMPLIANCE_KEPT_MODELS=0))
+    client = other.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_TOKEN']}"
+    yield client
     get_engine(other).dispose()
 
 
@@ -111,8 +113,10 @@ def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_wri
         models = _models(app, prefix)
         watched = [f"/v1/models/{m}/permitted-use?commercial=true" for m in models[:3]]
         watched += [f"/v1/models/{m}/terms" for m in models[:3]] + ["/v1/conflicts?limit=500"]
+        check = {"models": models[:4], "policy": {"use": {"commercial": True}}, "detail": "full"}
         for path in watched:
             client.get(path)  # kept by the app's read cache, to be ended by the write
+        client.post("/v1/compliance/check", json=check)  # each model's result kept, to be ended by the write
         kinds.add(_step(app, data, prefix, number, licences))
         models = _models(app, prefix)
         with Session(get_engine(app)) as session:
@@ -121,6 +125,8 @@ def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_wri
         for path in watched:
             kept, fresh = client.get(path), uncached.get(path)
             assert (kept.status_code, kept.json) == (fresh.status_code, fresh.json), path
+        kept, fresh = client.post("/v1/compliance/check", json=check), uncached.post("/v1/compliance/check", json=check)
+        assert (kept.status_code, kept.json) == (fresh.status_code, fresh.json)
     assert kinds  # every example wrote something
 
 

@@ -230,12 +230,10 @@ def _apply_waivers(result: ModelResult, policy: Policy, today: str) -> None:
                                      "expires": waiver.expires}
 
 
-def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
-          current_ids: dict[str, str] | None = None) -> dict[str, Any]:
-    """Check every model on one shared snapshot; unknown ids are findings, not errors.
-
-    `current_ids` maps ids as asked (another case, a former id) to the snapshot's ids.
-    """
+def model_results(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
+                  current_ids: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each model's result (status, verdict, findings with provenance), checked on one shared snapshot; unknown
+    ids are findings, not errors. `current_ids` maps ids as asked (another case, a former id) to the snapshot's."""
     tags = {licence_id: {c.lower() for c in record.categories} for licence_id, record in snapshot.licences.items()}
     results = []
     for model_id in dict.fromkeys(model_ids):
@@ -256,29 +254,44 @@ def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
             result.findings += _licence_findings(effective, tags, policy) + use_findings
             result.findings += _conflict_findings(effective, policy)
         _apply_waivers(result, policy, today)
-        results.append(result)
-    failed = sum(r.status == "fail" for r in results)
-    counts = {severity: sum(f.severity == severity for r in results for f in r.findings)
+        results.append(result.as_dict())
+    return results
+
+
+def report(models: list[dict[str, Any]], policy_name: str | None, detail: str = "full") -> dict[str, Any]:
+    """The whole answer from per-model results, full (`model_results`) or compacted (`compact_model`)."""
+    failed = sum(m["status"] == "fail" for m in models)
+    counts = {severity: sum(f["severity"] == severity for m in models for f in m["findings"])
               for severity in ("error", "warning", "note")}
+    if detail != "full":  # compacted results count their notes instead of listing them
+        counts["note"] = sum(m["notes"] for m in models)
     return {
         "result": "fail" if failed else "pass",
-        "detail": "full",
-        "policy": policy.name,
-        "summary": {"models": len(results), "passed": len(results) - failed, "failed": failed, **counts},
-        "models": [r.as_dict() for r in results],
+        "detail": detail,
+        "policy": policy_name,
+        "summary": {"models": len(models), "passed": len(models) - failed, "failed": failed, **counts},
+        "models": models,
     }
 
 
+def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
+          current_ids: dict[str, str] | None = None) -> dict[str, Any]:
+    """Check every model on one shared snapshot: the full report."""
+    return report(model_results(snapshot, model_ids, policy, today, current_ids), policy.name)
+
+
+def compact_model(result: dict[str, Any]) -> dict[str, Any]:
+    """What a pipeline needs of one model's result: its status, verdict and the findings that decide it (errors
+    and warnings, without provenance), the notes counted, the caveats' datasets named."""
+    decisive = [{key: finding[key] for key in ("severity", "rule", "message", "fix", "term", "license", "waived_by")
+                 if key in finding} for finding in result["findings"] if finding["severity"] != "note"]
+    body = {key: result[key] for key in ("model", "status", "verdict", "license", "resolved_id") if key in result}
+    return {**body, "findings": decisive, "notes": len(result["findings"]) - len(decisive),
+            "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in result["caveats"]]}
+
+
 def compact(report: dict[str, Any]) -> dict[str, Any]:
-    """The report a pipeline needs to pass or fail a build: per model its status, verdict and the findings that
-    decide it (errors and warnings, without provenance), the notes counted, the caveats' datasets named.
+    """The report a pipeline needs to pass or fail a build (`compact_model` of each model).
 
     `detail: "full"` asks for the whole report instead (every finding with its provenance)."""
-    def model(result: dict[str, Any]) -> dict[str, Any]:
-        decisive = [{key: finding[key] for key in ("severity", "rule", "message", "fix", "term", "license", "waived_by")
-                     if key in finding} for finding in result["findings"] if finding["severity"] != "note"]
-        body = {key: result[key] for key in ("model", "status", "verdict", "license", "resolved_id") if key in result}
-        return {**body, "findings": decisive, "notes": len(result["findings"]) - len(decisive),
-                "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in result["caveats"]]}
-
-    return {**report, "detail": "findings", "models": [model(result) for result in report["models"]]}
+    return {**report, "detail": "findings", "models": [compact_model(result) for result in report["models"]]}

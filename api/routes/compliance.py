@@ -1,8 +1,8 @@
 """/v1/compliance: policy checks for CI pipelines."""
 
+from flask import current_app
 from flask.views import MethodView
 
-from api.domain.compliance import compact
 from api.http.openapi import PedigreeBlueprint as Blueprint
 from api.store.compliance import check_batch
 from api.store.db import get_session
@@ -24,11 +24,13 @@ class ComplianceCheck(MethodView):
         adds the notes (obligations, caveats) and every finding's provenance.
 
         Unknown model ids are findings, not a request error. The whole batch's lineage is read in one
-        recursive query (plus one round for generators of training data, where there are any).
+        recursive query (plus one round for generators of training data, where there are any). A model's
+        result is kept per process and reused for the same policy until the data changes.
         """
         session = get_session()
         try:
-            report = check_batch(session, data["models"], data["policy"])
+            return check_batch(session, data["models"], data["policy"],
+                               detail="full" if data["detail"] == "full" else "findings",
+                               kept=current_app.extensions.get("pedigree.kept_checks"))
         finally:
             session.rollback()
-        return report if data["detail"] == "full" else compact(report)

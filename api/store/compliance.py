@@ -1,14 +1,18 @@
-"""The batch compliance check against the database: one snapshot for the whole batch."""
+"""The batch compliance check against the database: one snapshot for the models not already kept."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
-from api.domain.compliance import check, policy_from_data
+from api.domain.compliance import compact_model, model_results, policy_from_data, report
+from api.store import data_generation
 from api.store.common import prefer_index_walks, resolve_licence_names, resolve_model_ids
 from api.store.snapshots import load_snapshot
 
@@ -33,12 +37,60 @@ def _expression_names(data: dict[str, Any]) -> list[str]:
     return names
 
 
-def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, Any],
-                today: str | None = None) -> dict[str, Any]:
+class KeptResults:
+    """Per-model results kept per process, each with the data generation it was computed at, and reused only
+    while the generation has not moved (any committed write moves it): a pipeline that checks the same models
+    against the same policy build after build is answered without walking their lineage again. A least
+    recently used map bounded in models; safe across threads."""
+
+    def __init__(self, max_models: int) -> None:
+        self.max_models = max_models
+        self.entries: OrderedDict[tuple, tuple[int, dict[str, Any]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, generation: int) -> dict[str, Any] | None:
+        with self.lock:
+            kept = self.entries.get(key)
+            if kept is None or kept[0] != generation:
+                return None
+            self.entries.move_to_end(key)
+            return kept[1]
+
+    def put(self, key: tuple, generation: int, result: dict[str, Any]) -> None:
+        with self.lock:
+            self.entries[key] = (generation, result)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_models:
+                self.entries.popitem(last=False)
+
+
+def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, Any], today: str | None = None,
+                detail: str = "full", kept: KeptResults | None = None) -> dict[str, Any]:
+    """The report for the models against the policy; `detail` "full" or "findings" (`compact_model`).
+
+    With `kept`, a model's result computed for the same policy, day and detail at the current data generation
+    is reused; only the others are walked, on one snapshot. The generation is read before any data, so a result
+    is never kept under a generation older than the data it was computed from would allow.
+    """
+    today = today or dt.date.today().isoformat()
+    generation = data_generation.current_outside_transaction(session.get_bind()) if kept else None
     prefer_index_walks(session)
     known = resolve_licence_names(session, _policy_names(policy_data))
     known.update(resolve_licence_names(session, _expression_names(policy_data)))
     policy = policy_from_data(policy_data, lambda name: known.get(name.lower()))
     current_ids = resolve_model_ids(session, model_ids)
-    snapshot = load_snapshot(session, list(dict.fromkeys(current_ids.values())))
-    return check(snapshot, model_ids, policy, today or dt.date.today().isoformat(), current_ids)
+    asked = list(dict.fromkeys(model_ids))
+    policy_key = (json.dumps(policy_data, sort_keys=True, default=str), today, detail)
+
+    def key(model_id: str) -> tuple:
+        return (*policy_key, model_id, current_ids.get(model_id, model_id))
+
+    results = {m: kept.get(key(m), generation) for m in asked} if generation is not None else dict.fromkeys(asked)
+    missing = [m for m in asked if results[m] is None]
+    if missing:
+        snapshot = load_snapshot(session, list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids)))
+        for model_id, result in zip(missing, model_results(snapshot, missing, policy, today, current_ids), strict=True):
+            results[model_id] = result if detail == "full" else compact_model(result)
+            if generation is not None:
+                kept.put(key(model_id), generation, results[model_id])
+    return report([results[m] for m in asked], policy.name, detail)
