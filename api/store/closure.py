@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
@@ -24,21 +25,49 @@ CHUNK = 2000
 _INFO_KEY = "pedigree.closure_seeds"
 
 
-def _collect(session: Session, seeds: set[str]) -> None:
+@dataclass
+class Seeds:
+    """What a transaction changed that the closure depends on."""
+
+    changed: set[str] = field(default_factory=set)  # models whose parent edges changed (or that were deleted)
+    created: set[str] = field(default_factory=set)  # models inserted by this transaction
+    deleted: set[str] = field(default_factory=set)  # models deleted by this transaction
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.created)
+
+
+def _collect(session: Session, seeds: Seeds) -> None:
     for obj in list(session.new) + list(session.deleted):
         if isinstance(obj, ParentEdge):
-            seeds.add(obj.child_id or (obj.child.id if obj.child is not None else None))
+            seeds.changed.add(obj.child_id or (obj.child.id if obj.child is not None else None))
         elif isinstance(obj, LanguageModel) and obj in session.deleted:
-            seeds.add(obj.id)
+            seeds.changed.add(obj.id)
+            seeds.deleted.add(obj.id)
+        elif isinstance(obj, LanguageModel):
+            seeds.created.add(obj.id)
     for obj in session.dirty:  # an edge moved to another parent or child in place
         if isinstance(obj, ParentEdge):
-            seeds.add(obj.child_id)
-    seeds.discard(None)
+            seeds.changed.add(obj.child_id)
+    seeds.changed.discard(None)
+
+
+def _apply(session: Session, seeds: Seeds) -> None:
+    """The models this transaction created first (from their parents' stored pairs, as `add_created` does), then
+    a walk below every other changed model. Whatever a created model was given from a changed model's stale
+    pairs lies below that changed model in the stored closure, so the walk corrects it."""
+    created = seeds.created - seeds.deleted
+    parents_of: dict[str, list[str]] = {model_id: [] for model_id in created}
+    for child, parent in session.execute(select(ParentEdge.child_id, ParentEdge.parent_id)
+                                         .where(one_of(session, ParentEdge.child_id, sorted(created)))) if created else ():
+        parents_of[child].append(parent)
+    add_created(session, parents_of)
+    refresh(session, seeds.changed - created)
 
 
 def install() -> None:
     """Keep the closure current for every ORM session in the process (API, CLI, catalogue load)."""
-    kept_tables.keep_current(_INFO_KEY, set, _collect, refresh)
+    kept_tables.keep_current(_INFO_KEY, Seeds, _collect, _apply)
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:

@@ -160,14 +160,16 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
 def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[str] = ()) -> None:
     """Recompute the stored conflicts of these models, in chunks of a bounded size.
 
-    `without_rows`: models known to have no stored rows yet (inserted by this transaction): nothing to delete."""
+    `without_rows`: models known to exist with no stored rows yet (inserted by this transaction): nothing to
+    delete, no need to ask whether they exist."""
     fresh = set(without_rows)
     ids = sorted(model_ids)
     if len(ids) > MANY:
         prefer_index_walks(session)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        existing = sorted(session.scalars(select(LanguageModel.id).where(one_of(session, LanguageModel.id, chunk))))
+        existing = chunk if fresh.issuperset(chunk) else sorted(  # inserted by this transaction: they exist
+            session.scalars(select(LanguageModel.id).where(one_of(session, LanguageModel.id, chunk))))
         rows = model_rows(load_snapshot(session, existing), existing) if existing else []
         stored = [model_id for model_id in chunk if model_id not in fresh]
         if stored:

@@ -138,16 +138,20 @@ def _missing(session: Session, table, ids: list[str]) -> set[str]:
     return set(ids) - found
 
 
-def _refuse_unknown_references(session: Session, data: dict[str, Any]) -> None:
-    """Refuse references to records that do not exist; parent ids are rewritten to the current id."""
+def _refuse_unknown_references(session: Session, data: dict[str, Any], current: dict[str, str] | None = None) -> None:
+    """Refuse references to records that do not exist; parent ids are rewritten to the current id.
+
+    `current`: resolve_model_ids of the parents, when the caller already asked (it names only models that exist)."""
     parents = data.get("parents") or []
-    current = resolve_model_ids(session, [ref["id"] for ref in parents])
+    if current is None:
+        current = resolve_model_ids(session, [ref["id"] for ref in parents])
+    missing_parents = {ref["id"] for ref in parents if ref["id"] not in current}
     for ref in parents:
         ref["id"] = current.get(ref["id"], ref["id"])
     errors: dict[str, Any] = {}
     for field, table, what in (("parents", LanguageModel, "model"), ("datasets", Dataset, "dataset")):
         refs = data.get(field) or []
-        missing = _missing(session, table, [ref["id"] for ref in refs])
+        missing = missing_parents if field == "parents" else _missing(session, table, [ref["id"] for ref in refs])
         if missing:
             errors[field] = {
                 str(index): {"id": [f"{what} '{ref['id']}' does not exist"]}
@@ -182,12 +186,14 @@ def _set_datasets(model: LanguageModel, datasets: list[dict[str, Any]]) -> None:
 
 def create_model(session: Session, data: dict[str, Any]) -> LanguageModel:
     lock_graph(session)
-    existing = resolve_model_ids(session, [data["id"]]).get(data["id"])
+    # The new id and the parents' ids resolved together: one round of queries.
+    known = resolve_model_ids(session, [data["id"], *(ref["id"] for ref in data.get("parents") or [])])
+    existing = known.get(data["id"])
     if existing is not None:
         same = "" if existing == data["id"] else f" (as '{existing}': Hub ids match case-insensitively and " \
             "through former ids)"
         raise AlreadyExists(f"model '{data['id']}' already exists{same}")
-    _refuse_unknown_references(session, data)
+    _refuse_unknown_references(session, data, known)
     model = LanguageModel(id=data["id"], parent_edges=[], training_edges=[], licence_links=[],
                           licence_assignments=[], alias_records=[])
     if data.get("aliases"):
