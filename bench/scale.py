@@ -12,7 +12,8 @@ cursor page 80 % deep into it, and the first conflicts page. The rows over 200 s
 asked one at a time, each answer once (its first computation: the "first computation" rows), then for two
 seconds by all the connections so that every worker keeps them (the per-process read cache), then driven
 for the fixed time: the steady state of a service asked about the same models again. Then, one request at
-a time: a 1,000-model compliance check and 50 leaf models added. Right before each row, /healthz (a view
+a time: 1,000-model compliance checks (three batches never asked before, then one batch asked again, its
+results kept) and 50 leaf models added. Right before each row, /healthz (a view
 that does nothing: the hello-world ceiling) is driven the same way, and the row's ratio is taken to that
 measurement (this machine's speed drifts 2-3x from one minute to the next). Prints req/s, p50/p99 in ms and
 each row's ratio to its ceiling (req/s over req/s), the largest worker's memory, and with --write appends a section to bench/RESULTS.md and a PNG plot of p50
@@ -247,9 +248,16 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
                 # row is compared with the hello-world view measured next to it.
                 result["ceilings"][label] = drive(server.port, ["/healthz"], max(2.0, seconds / 2), connections)
                 result["rows"][label] = drive(server.port, paths, seconds, connections)
-            ids = [r["id"] for r in random.Random(5).sample(records, min(1000, len(records)))]
+            batches = [[r["id"] for r in random.Random(seed).sample(records, min(1000, len(records)))]
+                       for seed in (5, 6, 7)]
+            # Three batches never asked before (every model walked), then the first asked again five times (each
+            # model's result kept by the worker while nothing is written).
             result["compliance 1,000 models"] = one_at_a_time(
-                server.port, "POST", lambda _: ("/v1/compliance/check", {"models": ids, "policy": POLICY}), 5)
+                server.port, "POST", lambda n: ("/v1/compliance/check", {"models": batches[n], "policy": POLICY}), 3)
+            one_at_a_time(server.port, "POST", lambda _: ("/v1/compliance/check", {"models": batches[0],
+                                                                                  "policy": POLICY}), 2)
+            result["compliance 1,000 models, asked again"] = one_at_a_time(
+                server.port, "POST", lambda _: ("/v1/compliance/check", {"models": batches[0], "policy": POLICY}), 5)
             result["worker MB"] = worker_rss_mb(server.process.pid)
             parents = random.Random(3).sample(family, 50)
             result["leaf add"] = one_at_a_time(server.port, "POST", lambda n: ("/v1/models", {
@@ -275,7 +283,7 @@ def report(backend: str, size: int, result: dict) -> list[str]:
     for label, row in result.get("cold", {}).items():
         lines.append(f"| {label}: first computation (one at a time, {row['count']} models) | – | {row['p50']:.2f} | "
                      f"{row['p99']:.2f} | – | – | – | – |")
-    for label in ("compliance 1,000 models", "leaf add"):
+    for label in ("compliance 1,000 models", "compliance 1,000 models, asked again", "leaf add"):
         row = result[label]
         lines.append(f"| {label} (one at a time) | – | {row['p50']:.1f} | {row['p99']:.1f} | – | – | – | "
                      f"{row['bytes'] / 1000:.0f} kB answered |")
@@ -301,8 +309,8 @@ def plot(results: dict, path: Path) -> bool:
         for label in results[(backend, sizes[0])]["cold"]:
             axis.plot(sizes, [results[(backend, s)]["cold"][label]["p50"] for s in sizes], marker="x", linestyle="--",
                       label=f"{label}: first computation")
-        axis.plot(sizes, [results[(backend, s)]["compliance 1,000 models"]["p50"] for s in sizes], marker="s",
-                  label="compliance 1,000 models")
+        for label in ("compliance 1,000 models", "compliance 1,000 models, asked again"):
+            axis.plot(sizes, [results[(backend, s)][label]["p50"] for s in sizes], marker="s", label=label)
         axis.set(xscale="log", yscale="log", title=backend, xlabel="models", ylabel="p50 ms")
         axis.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=7)
