@@ -9,7 +9,7 @@ For a fixed time per row, `--connections` keep-alive clients (wrk when it is ins
 threads) ask for: a model read, its terms,
 its permitted use in full and as `view=summary`, the first descendants page of the biggest family and a
 cursor page 80 % deep into it, and the first conflicts page. The rows over 200 sample models are first
-asked one at a time, each answer once (its first computation: the "first computation" rows), then for two
+asked one at a time, each answer once (its first computation: the "first computation" rows), then for four
 seconds by all the connections so that every worker keeps them (the per-process read cache), then driven
 for the fixed time: the steady state of a service asked about the same models again. Then, one request at
 a time: 1,000-model compliance checks (three batches never asked before, then one batch asked again, its
@@ -243,7 +243,7 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
                 if len(paths) > 1:  # the first computation of each answer, before any worker keeps it
                     result["cold"][label] = one_at_a_time(server.port, "GET", lambda n, p=paths: (p[n], None),
                                                           len(paths))
-                drive(server.port, paths, 2, connections)  # every worker asked for every answer, so each keeps it
+                drive(server.port, paths, 4, connections)  # every worker asked for every answer, so each keeps it
                 # The ceiling right before the row: this machine's speed drifts (2-3x between minutes), so each
                 # row is compared with the hello-world view measured next to it.
                 result["ceilings"][label] = drive(server.port, ["/healthz"], max(2.0, seconds / 2), connections)
