@@ -139,3 +139,31 @@ def test_descendant_pages_read_the_closure_and_the_kept_count(app, client):
     assert [row["id"] for row in only_adapters["data"]] == ["b/g1"]
     assert client.delete("/v1/models/b/g4").status_code == 204
     assert client.get("/v1/models/b/root/descendants").json["pagination"]["total"] == 9
+
+
+def test_reads_take_ancestors_from_the_closure_but_a_writing_transaction_sees_its_own_edges(app, client):
+    """A read asks the kept closure (no recursive walk); inside a transaction whose edge changes still wait for
+    the closure's refresh at commit, the same read walks the edges, so it sees what the transaction wrote."""
+    from sqlalchemy import event
+
+    from api.store.snapshots import load_snapshot
+
+    for model_id in ("a/base", "b/mid", "c/leaf"):
+        assert client.post("/v1/models", json={"id": model_id}).status_code == 201
+    assert client.post("/v1/models/b/mid/parents", json={"id": "a/base", "relation": "finetune"}).status_code == 201
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])
+    event.listen(get_engine(app), "before_cursor_execute", listener)
+    try:
+        with Session(get_engine(app)) as session:
+            assert set(load_snapshot(session, ["b/mid"], kept_closure=True).models) == {"a/base", "b/mid"}
+            assert any("lineage_closure" in s for s in statements)
+            assert not any("RECURSIVE" in s.upper() for s in statements)
+            model_store.add_parent(session, "c/leaf", {"id": "b/mid", "relation": "adapter", "source": None})
+            inside = load_snapshot(session, ["c/leaf"], kept_closure=True)
+            assert set(inside.models) == {"a/base", "b/mid", "c/leaf"}
+            session.rollback()
+        with Session(get_engine(app)) as session:
+            assert set(load_snapshot(session, ["c/leaf"], kept_closure=True).models) == {"c/leaf"}
+    finally:
+        event.remove(get_engine(app), "before_cursor_execute", listener)

@@ -65,6 +65,24 @@ def _apply(session: Session, seeds: Seeds) -> None:
     refresh(session, seeds.changed - created)
 
 
+def is_current(session: Session) -> bool:
+    """Whether the stored closure holds this session's view of the parent edges: it is kept in this process, and
+    nothing this transaction flushed waits for the refresh at commit (pending changes are flushed first)."""
+    if not kept_tables.installed(_INFO_KEY):
+        return False
+    session.flush()
+    return not session.info.get(_INFO_KEY)
+
+
+def ancestors_and_self(session: Session, ids: list[str]) -> set[str]:
+    """The models among `ids` that exist and every model above them, read from the stored closure (an index
+    range per id, no recursive walk). Only while `is_current`."""
+    model, pair = LanguageModel.__table__, LineageClosure.__table__
+    found = select(model.c.id).where(one_of(session, model.c.id, ids)).union(
+        select(pair.c.ancestor_id).where(one_of(session, pair.c.descendant_id, ids)))
+    return set(session.scalars(found))
+
+
 def install() -> None:
     """Keep the closure current for every ORM session in the process (API, CLI, catalogue load)."""
     kept_tables.keep_current(_INFO_KEY, Seeds, _collect, _apply)

@@ -42,8 +42,7 @@ def prefer_index_walks(session: Session) -> None:
     magnitude slower than nested loops on the indexes (bench/RESULTS.md). SQLite needs nothing.
     """
     if session.get_bind().dialect.name == "postgresql" and not _done_in_transaction(session, _INDEX_WALKS):
-        session.execute(text("SET LOCAL enable_mergejoin = off"))
-        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"))  # one round trip
         session.info[_INDEX_WALKS] = session.get_transaction()
 
 

@@ -88,7 +88,8 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
     results = {m: kept.get(key(m), generation) for m in asked} if generation is not None else dict.fromkeys(asked)
     missing = [m for m in asked if results[m] is None]
     if missing:
-        snapshot = load_snapshot(session, list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids)))
+        snapshot = load_snapshot(session, list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids)),
+                                 kept_closure=True)
         for model_id, result in zip(missing, model_results(snapshot, missing, policy, today, current_ids), strict=True):
             results[model_id] = result if detail == "full" else compact_model(result)
             if generation is not None:

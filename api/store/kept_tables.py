@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session
 _INSTALLED: set[str] = set()
 
 
+def installed(info_key: str) -> bool:
+    """Whether the derived table named by `info_key` is kept current by this process's sessions."""
+    return info_key in _INSTALLED
+
+
 def keep_current(info_key: str, new_seeds: Callable[[], Any], collect: Callable[[Session, Any], None],
                  apply: Callable[[Session, Any], None]) -> None:
     """For every ORM session in the process: `collect(session, seeds)` on each flush, `apply(session, seeds)`

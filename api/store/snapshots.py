@@ -1,7 +1,8 @@
 """Load the plain lineage snapshot the domain needs, in a fixed number of queries.
 
-One recursive CTE collects every model above the start models, following parent edges and
-dataset → generating-model links; then one query each for models, edges, datasets, licences.
+For reads, the stored lineage closure (else, and while this transaction's own edge changes wait for it, one
+recursive CTE) gives every model above the start models, following parent edges and dataset → generating-model links;
+then one query each for models, edges, datasets, licences.
 """
 
 from __future__ import annotations
@@ -37,18 +38,23 @@ def _parent_closure(session: Session, start_ids: list[str]) -> set[str]:
     return set(session.scalars(select(walk.c.id)))
 
 
-def models_above(session: Session, start_ids: list[str]) -> set[str]:
+def models_above(session: Session, start_ids: list[str], kept_closure: bool = False) -> set[str]:
     """The start models and every model above them: parents, and the generators of their training data.
 
-    One indexed CTE over parent edges, then one more round only where generated datasets lead to
-    models not reached yet (usually none, rarely more than one round).
+    With `kept_closure`, the stored lineage closure when it is current for this session (else, and for callers
+    that may run before the closure exists or is refreshed, such as the conflicts refresh: one indexed CTE),
+    then one more round only where generated datasets lead to models not reached yet (usually none, rarely
+    more than one round).
     """
+    from api.store import closure
+
+    walk = closure.ancestors_and_self if kept_closure and closure.is_current(session) else _parent_closure
     found: set[str] = set()
     frontier = sorted(set(start_ids))
     while frontier:
         reached: set[str] = set()
         for start in range(0, len(frontier), IDS_PER_QUERY):
-            reached |= _parent_closure(session, frontier[start:start + IDS_PER_QUERY])
+            reached |= walk(session, frontier[start:start + IDS_PER_QUERY])
         reached -= found
         found |= reached
         generators = [row.generated_by for row in _rows(
@@ -58,9 +64,10 @@ def models_above(session: Session, start_ids: list[str]) -> set[str]:
     return found
 
 
-def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = None) -> Lineage:
-    """Everything above the start models. `root` is the first start id."""
-    ids = sorted(models_above(session, start_ids))
+def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = None,
+                  kept_closure: bool = False) -> Lineage:
+    """Everything above the start models. `root` is the first start id. `kept_closure`: see `models_above`."""
+    ids = sorted(models_above(session, start_ids, kept_closure))
     history: dict[str, list[dict]] = {}
     if as_of is not None:
         for row in _rows(session, select(LicenceAssignment.model_id, LicenceAssignment.expression,

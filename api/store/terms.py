@@ -13,13 +13,13 @@ from api.store.snapshots import load_snapshot
 def effective(session: Session, model_id: str, *, as_of: str | None = None, include_training_data: bool = True,
               training_data: str = "caveat") -> EffectiveTerms:
     model_id = require_model(session, model_id)
-    return effective_terms(load_snapshot(session, [model_id], as_of), include_training_data, training_data)
+    return effective_terms(load_snapshot(session, [model_id], as_of, kept_closure=True), include_training_data, training_data)
 
 
 def snapshot(session: Session, model_id: str):
     """The plain lineage snapshot above a model (for renderings such as the ML-BOM)."""
     model_id = require_model(session, model_id)
-    return load_snapshot(session, [model_id])
+    return load_snapshot(session, [model_id], kept_closure=True)
 
 
 def conflicts_page(session: Session, *, limit: int, after: str | None, license: str | None,

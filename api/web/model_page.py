@@ -59,7 +59,7 @@ def build(session: Session, model_id: str, form: UseForm, children_after: str | 
     listed = direct_children(session, model_id, limit=CHILDREN_PAGE, after=children_after)
     children = [{"id": child, "relations": [relation]} for child, relation in listed.items]
     # One snapshot holds everything above the model and above each listed child: no query per node.
-    snapshot = load_snapshot(session, [model_id, *(c["id"] for c in children)])
+    snapshot = load_snapshot(session, [model_id, *(c["id"] for c in children)], kept_closure=True)
     found = model_depths(snapshot.parents, model_id)
     links = [link for link in snapshot.parents if link.child == model_id or link.child in found]
     ancestors = sorted(

@@ -41,7 +41,7 @@ def index():
                                     licences=licences)
         licences = licences[:12]
         if hits:
-            snapshot = load_snapshot(session, [hit.id for hit in hits])
+            snapshot = load_snapshot(session, [hit.id for hit in hits], kept_closure=True)
             verdicts = engine.commercial_verdicts(snapshot, [hit.id for hit in hits])
     counts = {"models": session.scalar(select(func.count()).select_from(LanguageModel)),
               "licences": session.scalar(select(func.count()).select_from(Licence))}
