@@ -11,6 +11,7 @@ from api.domain import model_cards
 from api.domain.errors import DomainError
 from api.hub.cards import card_text
 from api.hub.client import HubModel
+from api.store import closure, conflict_index
 from api.store import models as model_store
 from api.store.common import resolve_model_id
 from api.store.imports import CardInput, import_card
@@ -100,6 +101,10 @@ def _take_over_former_id(session: Session, former: str, current: str) -> None:
         if not placeholder.placeholder:
             return  # a described model of its own: leave both alone
         children = set(session.scalars(select(ParentEdge.child_id).where(ParentEdge.parent_id == current)))
+        moved = set(session.scalars(select(ParentEdge.child_id).where(ParentEdge.parent_id == held)))
+        # These statements bypass the ORM: the kept closure and conflicts are told what they change.
+        closure.note_changed(session, moved, deleted=[held])
+        conflict_index.note_changed(session, moved, deleted=[held])
         session.execute(delete(ParentEdge).where(ParentEdge.parent_id == held, ParentEdge.child_id.in_(children)))
         session.execute(update(ParentEdge).where(ParentEdge.parent_id == held).values(parent_id=current))
         session.execute(delete(ModelAlias).where(ModelAlias.model_id == held))

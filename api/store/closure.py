@@ -65,6 +65,14 @@ def _apply(session: Session, seeds: Seeds) -> None:
     refresh(session, seeds.changed - created)
 
 
+def note_changed(session: Session, model_ids: Iterable[str], deleted: Iterable[str] = ()) -> None:
+    """For writes that bypass the ORM's unit of work (bulk UPDATE or DELETE statements): the models whose parent
+    edges they changed, and the models they deleted, refreshed at commit like any flushed change."""
+    seeds = session.info.setdefault(_INFO_KEY, Seeds())
+    seeds.changed |= set(model_ids) | set(deleted)
+    seeds.deleted |= set(deleted)
+
+
 def is_current(session: Session) -> bool:
     """Whether the stored closure holds this session's view of the parent edges: it is kept in this process, and
     nothing this transaction flushed waits for the refresh at commit (pending changes are flushed first)."""

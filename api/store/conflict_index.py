@@ -89,6 +89,14 @@ def _collect(session: Session, seeds: Seeds) -> None:
     seeds.models.discard(None)
 
 
+def note_changed(session: Session, model_ids: Iterable[str], deleted: Iterable[str] = ()) -> None:
+    """For writes that bypass the ORM's unit of work (bulk UPDATE or DELETE statements): the models whose edges
+    they changed, and the models they deleted, recomputed at commit like any flushed change."""
+    seeds = session.info.setdefault(_INFO_KEY, Seeds())
+    seeds.models |= set(model_ids) | set(deleted)
+    seeds.deleted |= set(deleted)
+
+
 def install() -> None:
     """Keep the table current for every ORM session in the process (API, CLI, catalogue load)."""
     kept_tables.keep_current(_INFO_KEY, Seeds, _collect, lambda session, seeds: refresh(
