@@ -159,6 +159,17 @@ def client(app):
 
 
 @pytest.fixture
+def keeps_nothing(database, app):
+    """A client of a second app on the same database that keeps no answers and no compliance results: what a
+    reader must be told, to compare kept answers with."""
+    other = create_app(database.config(READ_CACHE_BYTES=0, COMPLIANCE_KEPT_MODELS=0))
+    client = other.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_TOKEN']}"
+    yield client
+    get_engine(other).dispose()
+
+
+@pytest.fixture
 def anonymous(app):
     """A client with no token and no automatic If-Match."""
     client = app.test_client()

@@ -6,21 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from api import create_app
 from api.domain.terms import BOTTOM
 from api.store.db import get_engine
 
 POLICY = {"use": {"commercial": True, "monthly_active_users": 2_000_000}}
-
-
-@pytest.fixture
-def fresh(database, app):
-    """A second app on the same database that keeps nothing: the answer a check must give."""
-    other = create_app(database.config(READ_CACHE_BYTES=0, COMPLIANCE_KEPT_MODELS=0))
-    client = other.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_TOKEN']}"
-    yield client
-    get_engine(other).dispose()
 
 
 def _lineage_reads(app) -> list[str]:
@@ -57,52 +46,52 @@ def _graph(client) -> None:
 
 
 @pytest.mark.parametrize("detail", ["findings", "full"])
-def test_a_repeated_check_walks_no_lineage_and_answers_the_same(app, client, fresh, detail):
+def test_a_repeated_check_walks_no_lineage_and_answers_the_same(app, client, keeps_nothing, detail):
     _graph(client)
     models = ["b/tune", "a/base", "nobody/else", "B/TUNE"]
     first = _check(client, models, detail=detail)
     reads = _lineage_reads(app)
     again = _check(client, models, detail=detail)
-    assert again == first == _check(fresh, models, detail=detail)
+    assert again == first == _check(keeps_nothing, models, detail=detail)
     assert reads == []  # every result was kept: no walk
     assert {m["model"]: m["status"] for m in again["models"]} == {
         "b/tune": "pass", "a/base": "pass", "nobody/else": "fail", "B/TUNE": "pass"}
 
 
-def test_only_the_models_not_kept_are_walked(app, client, fresh):
+def test_only_the_models_not_kept_are_walked(app, client, keeps_nothing):
     _graph(client)
     _check(client, ["b/tune"])
     reads = _lineage_reads(app)
     both = _check(client, ["b/tune", "a/base"])
     assert reads  # a/base was walked
-    assert both == _check(fresh, ["b/tune", "a/base"])
+    assert both == _check(keeps_nothing, ["b/tune", "a/base"])
 
 
-def test_a_write_anywhere_ends_what_was_kept(client, fresh):
+def test_a_write_anywhere_ends_what_was_kept(client, keeps_nothing):
     _graph(client)
     assert _check(client, ["b/tune"])["result"] == "pass"
     # The ancestor's licence changes: the child inherits commercial use forbidden.
     response = client.patch("/v1/models/a/base", json={"license": "Test-Strict"})
     assert response.status_code == 200, response.json
     after = _check(client, ["b/tune"])
-    assert after == _check(fresh, ["b/tune"])
+    assert after == _check(keeps_nothing, ["b/tune"])
     assert after["result"] == "fail" and after["models"][0]["verdict"] == "forbidden"
     # A licence's terms change under every model that carries it.
     licence = client.get("/v1/licenses/Test-Strict")
     assert client.patch("/v1/licenses/Test-Strict", json={"terms": _terms("allowed")},
                         headers={"If-Match": licence.headers["ETag"]}).status_code == 200
-    assert _check(client, ["b/tune"]) == _check(fresh, ["b/tune"])
+    assert _check(client, ["b/tune"]) == _check(keeps_nothing, ["b/tune"])
     assert _check(client, ["b/tune"])["result"] == "pass"
 
 
-def test_a_result_is_kept_for_its_own_policy_and_detail_only(client, fresh):
+def test_a_result_is_kept_for_its_own_policy_and_detail_only(client, keeps_nothing):
     _graph(client)
     commercial = _check(client, ["b/tune"])
     research = _check(client, ["b/tune"], policy={"use": {"commercial": False}, "deny": {"licenses": ["Test-Loose"]}})
     assert commercial["result"] == "pass" and research["result"] == "fail"
-    assert research == _check(fresh, ["b/tune"], policy={"use": {"commercial": False}, "deny": {"licenses": ["Test-Loose"]}})
+    assert research == _check(keeps_nothing, ["b/tune"], policy={"use": {"commercial": False}, "deny": {"licenses": ["Test-Loose"]}})
     assert _check(client, ["b/tune"], detail="full")["detail"] == "full"
-    assert _check(client, ["b/tune"], detail="full") == _check(fresh, ["b/tune"], detail="full")
+    assert _check(client, ["b/tune"], detail="full") == _check(keeps_nothing, ["b/tune"], detail="full")
 
 
 def test_the_kept_results_are_bounded():

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import create_app
 from api.store import licences as licence_store
 from api.store import models as model_store
 from api.store.bulk_import import import_items, validate
@@ -93,19 +91,9 @@ def _fresh_conflicts(session: Session, models: list[str]) -> dict[str, list]:
     return {row["model_id"]: row["conflicts"] for row in rows}
 
 
-@pytest.fixture
-def uncached(database, app):
-    """A second app on the same database that keeps no answers: what a reader must see."""
-    other = create_app(database.config(READ_CACHE_BYTES=0, COMPLIANCE_KEPT_MODELS=0))
-    client = other.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_TOKEN']}"
-    yield client
-    get_engine(other).dispose()
-
-
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_writes(app, client, uncached, data):
+def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_writes(app, client, keeps_nothing, data):
     prefix = "k" + uuid.uuid4().hex[:8]  # the database lives across examples; each draws among its own records
     licences = _licences(app, prefix)
     kinds = set()
@@ -123,9 +111,9 @@ def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_wri
             assert _stored(session) == _expected(session)
             assert _stored_conflicts(session, models) == _fresh_conflicts(session, models)
         for path in watched:
-            kept, fresh = client.get(path), uncached.get(path)
+            kept, fresh = client.get(path), keeps_nothing.get(path)
             assert (kept.status_code, kept.json) == (fresh.status_code, fresh.json), path
-        kept, fresh = client.post("/v1/compliance/check", json=check), uncached.post("/v1/compliance/check", json=check)
+        kept, fresh = client.post("/v1/compliance/check", json=check), keeps_nothing.post("/v1/compliance/check", json=check)
         assert (kept.status_code, kept.json) == (fresh.status_code, fresh.json)
     assert kinds  # every example wrote something
 
