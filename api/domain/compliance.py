@@ -281,17 +281,11 @@ def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
 
 
 def compact_model(result: dict[str, Any]) -> dict[str, Any]:
-    """What a pipeline needs of one model's result: its status, verdict and the findings that decide it (errors
-    and warnings, without provenance), the notes counted, the caveats' datasets named."""
+    """What a pipeline needs of one model's result to pass or fail a build (`detail: "findings"`, the default):
+    its status, verdict and the findings that decide it (errors and warnings, without provenance), the notes
+    counted, the caveats' datasets named. `detail: "full"` keeps the whole result."""
     decisive = [{key: finding[key] for key in ("severity", "rule", "message", "fix", "term", "license", "waived_by")
                  if key in finding} for finding in result["findings"] if finding["severity"] != "note"]
     body = {key: result[key] for key in ("model", "status", "verdict", "license", "resolved_id") if key in result}
     return {**body, "findings": decisive, "notes": len(result["findings"]) - len(decisive),
             "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in result["caveats"]]}
-
-
-def compact(report: dict[str, Any]) -> dict[str, Any]:
-    """The report a pipeline needs to pass or fail a build (`compact_model` of each model).
-
-    `detail: "full"` asks for the whole report instead (every finding with its provenance)."""
-    return {**report, "detail": "findings", "models": [compact_model(result) for result in report["models"]]}

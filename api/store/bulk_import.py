@@ -167,7 +167,7 @@ def _split_new_from_existing(session: Session, items: list[Item]) -> tuple[dict[
 
 
 def _resolved(session: Session, ids: list[str]) -> dict[str, str]:
-    """resolve_model_ids in chunks (PostgreSQL takes at most 65,535 parameters a statement)."""
+    """resolve_model_ids in chunks (each chunk's ids go as one value; the chunks bound one statement's size)."""
     found: dict[str, str] = {}
     for start in range(0, len(ids), CHUNK):
         found.update(resolve_model_ids(session, ids[start:start + CHUNK]))
@@ -256,23 +256,25 @@ def _parents_first(items: list[Item]) -> list[Item]:
 
 
 def write_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: COPY on PostgreSQL, batched executemany on SQLite."""
+    """Insert many rows: COPY on PostgreSQL (JSON columns as JSON text), batched executemany on SQLite."""
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        _copy(connection, table, rows)
+        columns = tuple(rows[0])
+        json_columns = {name for name in columns if table.c[name].type.__class__.__name__ == "JSON"}
+        write_tuples(session, table, columns, (
+            tuple(json.dumps(row[name]) if name in json_columns and row[name] is not None else row[name]
+                  for name in columns) for row in rows))
         return
     for start in range(0, len(rows), CHUNK):
         connection.execute(insert(table), rows[start:start + CHUNK])
 
 
-def write_tuples(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert many rows of plain values (no JSON, no dates) given as tuples in `columns` order, straight to
-    the driver: COPY on PostgreSQL, executemany on SQLite (SQLAlchemy's per-row parameter handling is most of
-    the cost of millions of closure pairs)."""
-    if not rows:
-        return
+def write_tuples(session: Session, table: Table, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Insert many rows of plain values given as tuples in `columns` order, straight to the driver: COPY on
+    PostgreSQL, executemany on SQLite (SQLAlchemy's per-row parameter handling is most of the cost of millions
+    of closure pairs). Values are passed as they are: no JSON or date conversion."""
     connection = session.connection()
     quoted = ", ".join(f'"{name}"' for name in columns)
     cursor = connection.connection.driver_connection.cursor()
@@ -285,17 +287,6 @@ def write_tuples(session: Session, table: Table, columns: tuple[str, ...], rows:
         cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" for _ in columns)})', rows)
     finally:
         cursor.close()
-
-
-def _copy(connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    columns = list(rows[0])
-    json_columns = {name for name in columns if table.c[name].type.__class__.__name__ == "JSON"}
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[name]) if name in json_columns and row[name] is not None else row[name]
-                            for name in columns])
 
 
 def _audit_rows(kind: str, states: list[dict[str, Any]]) -> list[dict[str, Any]]:

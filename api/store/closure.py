@@ -191,7 +191,8 @@ def add_created(session: Session, parents_of: dict[str, list[str]]) -> None:
         if len(pairs) >= PAIRS_PER_WRITE:
             write_tuples(session, LineageClosure.__table__, ("ancestor_id", "descendant_id", "depth"), pairs)
             pairs = []
-    write_tuples(session, LineageClosure.__table__, ("ancestor_id", "descendant_id", "depth"), pairs)
+    if pairs:
+        write_tuples(session, LineageClosure.__table__, ("ancestor_id", "descendant_id", "depth"), pairs)
     _move_counts(session, dict(moved))
 
 

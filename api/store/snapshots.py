@@ -18,8 +18,8 @@ from api.domain.lineage import DatasetNode, LicenceRecord, Lineage, ModelNode, P
 from api.store.common import one_of
 from api.store.tables import Dataset, HubRecord, LanguageModel, Licence, LicenceAssignment, ParentEdge, TrainingEdge
 
-# Ids per IN list: SQLite takes at most 32,766 parameters a statement, PostgreSQL 65,535. A batch of 10,000
-# models can have many more ancestors than that.
+# Ids per statement. They go as one bound value (`one_of`), so no parameter limit applies; chunks keep one
+# statement's id list and answer bounded when a batch of 10,000 models has many more ancestors.
 IDS_PER_QUERY = 10_000
 
 
