@@ -211,12 +211,12 @@ def _advancing(lines, progress):
         yield line
 
 
-conflicts_cli = AppGroup("conflicts", help="The conflicts table behind GET /v1/conflicts.")
+conflicts_cli = AppGroup("conflicts", help="The conflicts table behind GET /v1/conflicts (and the bindings beside it).")
 
 
 @conflicts_cli.command("rebuild")
 def conflicts_rebuild() -> None:
-    """Recompute every model's conflicts (writes keep the table current; run this when the rules change)."""
+    """Recompute every model's conflicts and bindings (writes keep both current; run this when the rules change)."""
     from sqlalchemy import func, select
 
     from api.store import conflict_index

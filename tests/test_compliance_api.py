@@ -123,7 +123,7 @@ def test_waivers_apply_until_they_expire(catalogue_client):
     assert scoped["result"] == "fail"  # the waiver covers only findings about MIT
 
 
-def test_whole_batch_lineage_in_a_fixed_number_of_queries(catalogue_client):
+def test_whole_batch_in_a_fixed_number_of_queries(catalogue_client):
     engine = get_engine(catalogue_client.application)
     models = [m["id"] for m in catalogue_client.get("/v1/models?limit=500").json["data"]]
     statements = []
@@ -138,13 +138,13 @@ def test_whole_batch_lineage_in_a_fixed_number_of_queries(catalogue_client):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert report["summary"]["models"] == len(models) > 150
-    # The batch's ancestors come from the kept closure: one read for the whole batch, and one more for the
-    # generators of training data; no recursive walk (the closure is current outside a writing transaction).
-    above = [s for s in statements if "lineage_closure" in s]
-    assert 1 <= len(above) <= 2 and not [s for s in statements if "RECURSIVE" in s.upper()], statements
+    # Each model's lineage comes from its stored bindings: one read for the whole batch and one for the licences
+    # they name; no closure read, no recursive walk, no per-model query.
+    assert len([s for s in statements if "model_bindings" in s]) == 1, statements
+    assert not [s for s in statements if "lineage_closure" in s or "RECURSIVE" in s.upper()], statements
     # Plus two to resolve the ids as asked (any case, former ids) to current ids, and one to read the data
     # generation the results are kept at.
-    assert len(statements) <= 15, statements
+    assert len(statements) <= 10, statements
 
 
 def test_batch_limits_and_bad_policies(catalogue_client):

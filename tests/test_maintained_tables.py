@@ -1,4 +1,4 @@
-"""Every table kept on write (closure and counts, conflicts) and every kept answer (the read cache) stays equal
+"""Every table kept on write (closure and counts, conflicts, bindings) and every kept answer (the read cache) stays equal
 to a fresh computation (kept compliance results too) under random model inserts, deletes, edge changes, relicensing and licence-term
 changes, on both databases."""
 
@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.domain.terms import binding_groups, effective_terms
 from api.store import licences as licence_store
+from api.store import model_bindings
 from api.store import models as model_store
 from api.store.bulk_import import import_items, validate
 from api.store.conflict_index import model_rows
@@ -91,6 +93,10 @@ def _fresh_conflicts(session: Session, models: list[str]) -> dict[str, list]:
     return {row["model_id"]: row["conflicts"] for row in rows}
 
 
+def _fresh_bindings(session: Session, models: list[str]) -> dict[str, list]:
+    return {model: binding_groups(effective_terms(load_snapshot(session, [model]))) for model in models}
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_writes(app, client, keeps_nothing, data):
@@ -110,6 +116,7 @@ def test_kept_tables_and_kept_answers_equal_a_fresh_computation_after_random_wri
         with Session(get_engine(app)) as session:
             assert _stored(session) == _expected(session)
             assert _stored_conflicts(session, models) == _fresh_conflicts(session, models)
+            assert model_bindings.load(session, models) == _fresh_bindings(session, models)
         for path in watched:
             kept, fresh = client.get(path), keeps_nothing.get(path)
             assert (kept.status_code, kept.json) == (fresh.status_code, fresh.json), path

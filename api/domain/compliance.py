@@ -8,12 +8,13 @@ errors into notes; an expired waiver is itself a warning.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from api.domain import expressions
 from api.domain.conflicts import conflicts
-from api.domain.lineage import Lineage
+from api.domain.lineage import LicenceRecord, Lineage
 from api.domain.terms import EffectiveTerms, Group, effective_terms
 from api.domain.verdicts import Use, evaluate
 
@@ -230,25 +231,29 @@ def _apply_waivers(result: ModelResult, policy: Policy, today: str) -> None:
                                      "expires": waiver.expires}
 
 
-def model_results(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
+def model_results(terms_of: Callable[[str], EffectiveTerms | None], licences: dict[str, LicenceRecord],
+                  model_ids: list[str], policy: Policy, today: str,
                   current_ids: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Each model's result (status, verdict, findings with provenance), checked on one shared snapshot; unknown
-    ids are findings, not errors. `current_ids` maps ids as asked (another case, a former id) to the snapshot's."""
-    tags = {licence_id: {c.lower() for c in record.categories} for licence_id, record in snapshot.licences.items()}
+    """Each model's result (status, verdict, findings with provenance); unknown ids are findings, not errors.
+
+    `terms_of(current id)` gives the model's effective terms under the policy's training-data options, None for a
+    model not recorded; `licences` holds at least every licence those terms name. `current_ids` maps ids as
+    asked (another case, a former id) to current ones.
+    """
+    tags = {licence_id: {c.lower() for c in record.categories} for licence_id, record in licences.items()}
     results = []
     for model_id in dict.fromkeys(model_ids):
         current = (current_ids or {}).get(model_id, model_id)
         result = ModelResult(model_id, resolved_id=current)
-        node = snapshot.models.get(current)
-        if node is None:
+        effective = terms_of(current)
+        if effective is None:
             result.findings.append(PolicyFinding(
                 "error" if policy.fail_on_unknown else "warning", "unknown-model",
                 f"{model_id} is not recorded in Pedigree: its terms are unknown",
                 "Add the model (POST /v1/models or import its model card), or correct the id."))
         else:
-            effective = effective_terms(snapshot.with_root(current), policy.include_training_data,
-                                        policy.training_data)
-            result.licence = node.license
+            declared = effective.declared_group()
+            result.licence = declared.expression if declared else None
             verdict, use_findings = _use_findings(effective, policy)
             result.verdict, result.caveats = verdict["verdict"], verdict["caveats"]
             result.findings += _licence_findings(effective, tags, policy) + use_findings
@@ -256,6 +261,16 @@ def model_results(snapshot: Lineage, model_ids: list[str], policy: Policy, today
         _apply_waivers(result, policy, today)
         results.append(result.as_dict())
     return results
+
+
+def walked_terms(snapshot: Lineage, policy: Policy) -> Callable[[str], EffectiveTerms | None]:
+    """`terms_of` for `model_results` that walks each model's lineage on a snapshot holding it."""
+    def terms_of(model_id: str) -> EffectiveTerms | None:
+        if model_id not in snapshot.models:
+            return None
+        return effective_terms(snapshot.with_root(model_id), policy.include_training_data, policy.training_data)
+
+    return terms_of
 
 
 def report(models: list[dict[str, Any]], policy_name: str | None, detail: str = "full") -> dict[str, Any]:
@@ -277,7 +292,8 @@ def report(models: list[dict[str, Any]], policy_name: str | None, detail: str = 
 def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
           current_ids: dict[str, str] | None = None) -> dict[str, Any]:
     """Check every model on one shared snapshot: the full report."""
-    return report(model_results(snapshot, model_ids, policy, today, current_ids), policy.name)
+    results = model_results(walked_terms(snapshot, policy), snapshot.licences, model_ids, policy, today, current_ids)
+    return report(results, policy.name)
 
 
 def compact_model(result: dict[str, Any]) -> dict[str, Any]:

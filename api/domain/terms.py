@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.domain import expressions, lattice
-from api.domain.lineage import Hop, Lineage, Superseded, binding_paths
+from api.domain.lineage import Hop, LicenceRecord, Lineage, Superseded, binding_paths
 from api.domain.vocabulary import TERM_NAMES, UNKNOWN
 
 # What a licence that does not bind derivatives still passes on (Apache-2.0, MIT: notices and text).
@@ -109,6 +109,7 @@ class Group:
     alternatives: list[list[Contribution]] = field(default_factory=list)
     licence_sets: list[list[str | None]] = field(default_factory=list)
     caveat: dict[str, Any] | None = None
+    placeholder: bool = False  # the carrier is a placeholder record: its terms are unknown
 
     def value(self, term: str) -> tuple[Any, int]:
         """The loosest alternative's value for the term, and that alternative's index."""
@@ -189,7 +190,7 @@ def _unknown_alternative(role: str, kind: str, carrier: str, path: tuple[Hop, ..
 
 def _group(lineage: Lineage, role: str, kind: str, carrier: str, expression: str | None,
            placeholder: bool, path: tuple[Hop, ...]) -> Group:
-    group = Group(role, kind, carrier, expression, path)
+    group = Group(role, kind, carrier, expression, path, placeholder=placeholder)
     if placeholder:
         group.alternatives.append(_unknown_alternative(role, kind, carrier, path, "placeholder record, not yet described"))
         group.licence_sets.append([None])
@@ -296,3 +297,28 @@ def effective_terms(lineage: Lineage, include_training_data: bool = True,
                 _set_aside_unknowns(group)
     groups.sort(key=lambda g: (list(ROLE_WORDS).index(g.role), len(g.path), g.carrier))
     return EffectiveTerms(lineage.root, groups, include_training_data, training_data, superseded)
+
+
+def binding_groups(effective: EffectiveTerms) -> list[list[Any]]:
+    """What the effective terms were built from, as plain JSON: each group's role, record kind and id, licence
+    expression, placeholder flag and path (`[id, kind, via]` hops). The walk's result without the licences'
+    terms, so `from_binding_groups` rebuilds the same effective terms from it under the licences as they are."""
+    return [[g.role, g.carrier_kind, g.carrier, g.expression, g.placeholder, [[h.id, h.kind, h.via] for h in g.path]]
+            for g in effective.groups]
+
+
+def from_binding_groups(model: str, stored: list[list[Any]], licences: dict[str, LicenceRecord],
+                        include_training_data: bool = True, training_data: str = "caveat") -> EffectiveTerms:
+    """`effective_terms` from the groups `binding_groups` gave for the model with training data included (the
+    stored form), without walking its lineage again. Without training data, the data groups are left out: the
+    parent-edge walk reaches the same ancestors either way. Superseded records are not stored, so the result
+    lists none: for checks that do not report them (the batch compliance check)."""
+    licensed = Lineage(model, {}, licences=licences)
+    groups = [_group(licensed, role, kind, carrier, expression, placeholder, tuple(Hop(*hop) for hop in path))
+              for role, kind, carrier, expression, placeholder, path in stored
+              if include_training_data or role not in DATA_ROLES]
+    if training_data != "strict":
+        for group in groups:
+            if group.role in DATA_ROLES:
+                _set_aside_unknowns(group)
+    return EffectiveTerms(model, groups, include_training_data, training_data)

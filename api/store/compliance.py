@@ -1,4 +1,4 @@
-"""The batch compliance check against the database: one snapshot for the models not already kept."""
+"""The batch compliance check against the database: the stored bindings of the models not already kept."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
-from api.domain.compliance import compact_model, model_results, policy_from_data, report
-from api.store import data_generation
+from api.domain.compliance import Policy, compact_model, model_results, policy_from_data, report, walked_terms
+from api.domain.terms import EffectiveTerms, from_binding_groups
+from api.store import data_generation, model_bindings
 from api.store.common import prefer_index_walks, resolve_licence_names, resolve_model_ids
-from api.store.snapshots import load_snapshot
+from api.store.snapshots import load_licences, load_snapshot
 
 
 def _policy_names(data: dict[str, Any]) -> list[str]:
@@ -64,17 +65,42 @@ class KeptResults:
                 self.entries.popitem(last=False)
 
 
+def _terms_source(session: Session, model_ids: list[str], policy: Policy):
+    """`terms_of` and the licences for `model_results`: each model's effective terms from its stored bindings
+    (one query for the batch, one for the licences they name); a model without a stored row (none, unless
+    written around the ORM's hooks) is walked on a snapshot of its lineage."""
+    stored = model_bindings.load(session, model_ids)
+    unstored = [m for m in model_ids if m not in stored]
+    snapshot = None
+    if unstored:
+        prefer_index_walks(session)
+        snapshot = load_snapshot(session, unstored, kept_closure=True)
+    texts = model_bindings.expressions_in(stored)
+    licences = load_licences(session, texts)
+    walked = walked_terms(snapshot, policy) if snapshot else None
+    if snapshot:
+        licences.update(snapshot.licences)
+
+    def terms_of(model_id: str) -> EffectiveTerms | None:
+        if model_id in stored:
+            return from_binding_groups(model_id, stored[model_id], licences, policy.include_training_data,
+                                       policy.training_data)
+        return walked(model_id) if walked else None
+
+    return terms_of, licences
+
+
 def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, Any], today: str | None = None,
                 detail: str = "full", kept: KeptResults | None = None) -> dict[str, Any]:
     """The report for the models against the policy; `detail` "full" or "findings" (`compact_model`).
 
     With `kept`, a model's result computed for the same policy, day and detail at the current data generation
     is reused; only the others are walked, on one snapshot. The generation is read before any data, so a result
-    is never kept under a generation older than the data it was computed from would allow.
+    is never kept under a generation older than the data it was computed from would allow. Each model's effective
+    terms are rebuilt from its stored bindings (`_terms_source`), not walked.
     """
     today = today or dt.date.today().isoformat()
     generation = data_generation.current_outside_transaction(session.get_bind()) if kept else None
-    prefer_index_walks(session)
     known = resolve_licence_names(session, _policy_names(policy_data))
     known.update(resolve_licence_names(session, _expression_names(policy_data)))
     policy = policy_from_data(policy_data, lambda name: known.get(name.lower()))
@@ -88,9 +114,10 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
     results = {m: kept.get(key(m), generation) for m in asked} if generation is not None else dict.fromkeys(asked)
     missing = [m for m in asked if results[m] is None]
     if missing:
-        snapshot = load_snapshot(session, list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids)),
-                                 kept_closure=True)
-        for model_id, result in zip(missing, model_results(snapshot, missing, policy, today, current_ids), strict=True):
+        wanted = list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids))
+        terms_of, licences = _terms_source(session, wanted, policy)
+        for model_id, result in zip(missing, model_results(terms_of, licences, missing, policy, today, current_ids),
+                                    strict=True):
             results[model_id] = result if detail == "full" else compact_model(result)
             if generation is not None:
                 kept.put(key(model_id), generation, results[model_id])

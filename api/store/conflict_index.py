@@ -1,4 +1,5 @@
-"""The conflicts table, kept current on write so `GET /v1/conflicts` reads a page instead of the whole graph.
+"""The conflicts table, kept current on write so `GET /v1/conflicts` reads a page instead of the whole graph;
+with it, each model's bindings (`model_bindings`), computed from the same effective terms.
 
 Every ORM flush records what it touched (a model's licence or edges, a licence's terms, a dataset's
 licence or generator). Just before the transaction commits, the models below those changes are
@@ -16,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from api.domain.conflicts import conflicts
 from api.domain.lineage import Lineage
-from api.domain.terms import effective_terms
+from api.domain.terms import binding_groups, effective_terms
 from api.http.watchdog import watchdog
-from api.store import kept_tables
+from api.store import kept_tables, model_bindings
 from api.store.common import MANY, Page, keyset_page, one_of, prefer_index_walks
 from api.store.snapshots import load_snapshot
 from api.store.tables import (
@@ -26,6 +27,7 @@ from api.store.tables import (
     DatasetLicence,
     LanguageModel,
     Licence,
+    ModelBindings,
     ModelConflict,
     ModelConflictLicence,
     ModelLicence,
@@ -145,16 +147,22 @@ def affected_models(session: Session, seeds: Seeds) -> set[str]:
     return found
 
 
-def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
-    """The conflict row of each model that has conflicts (plain data, from one snapshot)."""
+def model_rows(snapshot: Lineage, model_ids: Iterable[str], bindings: list[dict] | None = None,
+               with_conflicts: bool = True) -> list[dict]:
+    """The conflict row of each model that has conflicts (plain data, from one snapshot). With `bindings`, each
+    model's bindings row (`terms.binding_groups`) is appended to it, from the same effective terms."""
     rows = []
     for model_id in model_ids:
         watchdog.check_deadline()  # a large recompute ends at the request's deadline, not after it
         node = snapshot.models.get(model_id)
-        if node is None or not node.license:  # declaring nothing, a model cannot declare something looser
+        if node is None:
+            continue
+        if not node.license and bindings is None:  # declaring nothing, a model cannot declare something looser
             continue
         effective = effective_terms(snapshot.with_root(model_id))
-        found = conflicts(effective)
+        if bindings is not None:
+            bindings.append({"model_id": model_id, "groups": binding_groups(effective)})
+        found = conflicts(effective) if node.license and with_conflicts else []
         if not found:
             continue
         group = effective.declared_group()
@@ -165,11 +173,13 @@ def model_rows(snapshot: Lineage, model_ids: Iterable[str]) -> list[dict]:
     return rows
 
 
-def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[str] = ()) -> None:
-    """Recompute the stored conflicts of these models, in chunks of a bounded size.
+def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[str] = (),
+            with_conflicts: bool = True, with_bindings: bool = True) -> None:
+    """Recompute the stored conflicts and bindings of these models, in chunks of a bounded size.
 
     `without_rows`: models known to exist with no stored rows yet (inserted by this transaction): nothing to
-    delete, no need to ask whether they exist."""
+    delete, no need to ask whether they exist. Only migrations leave one table out: the one that did not exist
+    yet, or the one that was already current."""
     fresh = set(without_rows)
     ids = sorted(model_ids)
     if len(ids) > MANY:
@@ -178,8 +188,14 @@ def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[s
         chunk = ids[start:start + CHUNK]
         existing = chunk if fresh.issuperset(chunk) else sorted(  # inserted by this transaction: they exist
             session.scalars(select(LanguageModel.id).where(one_of(session, LanguageModel.id, chunk))))
-        rows = model_rows(load_snapshot(session, existing), existing) if existing else []
+        bindings: list[dict] | None = [] if with_bindings else None
+        snapshot = load_snapshot(session, existing) if existing else None
+        rows = model_rows(snapshot, existing, bindings, with_conflicts) if snapshot else []
         stored = [model_id for model_id in chunk if model_id not in fresh]
+        if bindings is not None:
+            model_bindings.replace(session, bindings, stored)
+        if not with_conflicts:
+            continue
         if stored:
             session.execute(delete(ModelConflictLicence).where(one_of(session, ModelConflictLicence.model_id, stored)))
             session.execute(delete(ModelConflict).where(one_of(session, ModelConflict.model_id, stored)))
@@ -192,14 +208,22 @@ def refresh(session: Session, model_ids: Iterable[str], without_rows: Iterable[s
                 session.execute(insert(ModelConflictLicence), links)
 
 
-def rebuild_all(session: Session) -> None:
-    """Recompute every model's conflicts (after a migration, or when the conflict rules change)."""
-    candidates = select(LanguageModel.id).where(
-        LanguageModel.id.in_(select(ParentEdge.child_id)) | LanguageModel.id.in_(select(TrainingEdge.model_id)))
-    session.execute(delete(ModelConflictLicence))
-    session.execute(delete(ModelConflict))
+def rebuild_all(session: Session, with_conflicts: bool = True, with_bindings: bool = True) -> None:
+    """Recompute every model's conflicts and bindings (when the rules change; a migration that adds one of the
+    tables computes that one only).
+
+    Without bindings, only models with parents or training data can have conflicts, so only they are walked."""
+    if with_bindings:
+        session.execute(delete(ModelBindings))
+        candidates = select(LanguageModel.id)
+    else:
+        candidates = select(LanguageModel.id).where(
+            LanguageModel.id.in_(select(ParentEdge.child_id)) | LanguageModel.id.in_(select(TrainingEdge.model_id)))
+    if with_conflicts:
+        session.execute(delete(ModelConflictLicence))
+        session.execute(delete(ModelConflict))
     every = list(session.scalars(candidates))
-    refresh(session, every, without_rows=every)
+    refresh(session, every, without_rows=every, with_conflicts=with_conflicts, with_bindings=with_bindings)
 
 
 def conflicts_page(session: Session, *, limit: int, after: str | None, licence_id: str | None,

@@ -97,17 +97,22 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
         for row in _rows(session, select(Dataset.id, Dataset.license, Dataset.generated_by, Dataset.placeholder),
                          Dataset.id, dataset_ids)
     }
+    licences = load_licences(session, [m.license for m in models.values()] + [d.license for d in datasets.values()])
+    return Lineage(start_ids[0] if start_ids else "", models, parents, datasets, training, licences)
+
+
+def load_licences(session: Session, texts: list[str | None]) -> dict[str, LicenceRecord]:
+    """The recorded licences the expressions name (an unreadable expression names none)."""
     licence_ids: set[str] = set()
-    for text in [m.license for m in models.values()] + [d.license for d in datasets.values()]:
+    for text in texts:
         if text:
             try:
                 licence_ids.update(expressions.licence_names(text))
             except expressions.InvalidExpression:
                 pass
-    licences = {
+    return {
         row.id: LicenceRecord(row.id, row.terms or {}, row.binds_derivatives or {}, row.name,
                               tuple(row.categories or ()))
         for row in _rows(session, select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name,
                                          Licence.categories), Licence.id, sorted(licence_ids))
     }
-    return Lineage(start_ids[0] if start_ids else "", models, parents, datasets, training, licences)

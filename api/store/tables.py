@@ -353,6 +353,19 @@ class ModelConflictLicence(Base):
     licence_id: Mapped[str] = mapped_column(identifier(128), primary_key=True, index=True)
 
 
+class ModelBindings(Base):
+    """The records whose licences bind a model (itself, ancestors, training data and its generators), each with
+    its expression and the path to it: the lineage walk's result (`terms.binding_groups`), kept current on every
+    write with the conflicts, so a batch check does not walk each model's lineage again."""
+
+    __tablename__ = "model_bindings"
+
+    model_id: Mapped[str] = mapped_column(
+        identifier(200), ForeignKey("language_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    groups: Mapped[list[list[Any]]] = mapped_column(JSON)
+
+
 class LineageClosure(Base):
     """Every (ancestor, descendant) pair of the parent graph with the fewest edges between them, kept current
     on every write, so a page of descendants is an index range however big the family. Derived data: no

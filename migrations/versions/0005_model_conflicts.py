@@ -40,7 +40,7 @@ def upgrade() -> None:
     from api.store.conflict_index import rebuild_all
 
     session = Session(bind=op.get_bind())
-    rebuild_all(session)
+    rebuild_all(session, with_bindings=False)
     session.flush()
 
 
