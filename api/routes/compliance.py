@@ -23,10 +23,10 @@ class ComplianceCheck(MethodView):
         By default each model carries the findings that decide it (errors and warnings); `detail: "full"`
         adds the notes (obligations, caveats) and every finding's provenance.
 
-        Unknown model ids are findings, not a request error. The whole batch's ancestors are read from the
-        kept lineage closure in one query (plus one round for generators of training data, where there are
-        any). A model's result is kept per process and reused for the same policy, day and detail until any
-        data changes.
+        Unknown model ids are findings, not a request error. What binds each model (its ancestors, training
+        data and their generators, with the path to each) is read for the whole batch in one query from what
+        every write keeps current; a model's result is kept per process and reused for the same policy, day
+        and detail until any data changes.
         """
         session = get_session()
         try:

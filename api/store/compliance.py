@@ -75,8 +75,7 @@ def _terms_source(session: Session, model_ids: list[str], policy: Policy):
     if unstored:
         prefer_index_walks(session)
         snapshot = load_snapshot(session, unstored, kept_closure=True)
-    texts = model_bindings.expressions_in(stored)
-    licences = load_licences(session, texts)
+    licences = load_licences(session, model_bindings.expressions_in(stored))
     walked = walked_terms(snapshot, policy) if snapshot else None
     if snapshot:
         licences.update(snapshot.licences)
@@ -95,7 +94,7 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
     """The report for the models against the policy; `detail` "full" or "findings" (`compact_model`).
 
     With `kept`, a model's result computed for the same policy, day and detail at the current data generation
-    is reused; only the others are walked, on one snapshot. The generation is read before any data, so a result
+    is reused; only the others are computed. The generation is read before any data, so a result
     is never kept under a generation older than the data it was computed from would allow. Each model's effective
     terms are rebuilt from its stored bindings (`_terms_source`), not walked.
     """
