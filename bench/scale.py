@@ -85,10 +85,18 @@ class Database:
         return result.stdout
 
     def analyse(self) -> None:
-        """Fresh planner statistics, as autovacuum gives a live PostgreSQL (SQLite: ANALYZE too)."""
+        """A settled database, as a live one is once autovacuum has passed over a load: PostgreSQL's tables
+        vacuumed (hint bits and visibility maps set) and analysed, so that autovacuum does not start on the
+        freshly loaded tables in the middle of a measured row; SQLite's statistics fresh (ANALYZE)."""
         if self.backend == "postgresql":
-            with create_engine(PG_URL, connect_args={"options": f"-csearch_path={self.schema}"}).begin() as c:
-                c.execute(text("ANALYZE"))
+            engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={self.schema}"},
+                                   isolation_level="AUTOCOMMIT")  # VACUUM runs outside a transaction
+            with engine.connect() as c:
+                tables = c.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"),
+                                   {"schema": self.schema}).scalars().all()
+                for table in tables:  # this schema's tables only: not every schema of the database
+                    c.execute(text(f'VACUUM ANALYZE "{self.schema}"."{table}"'))
+            engine.dispose()
         else:
             path = self.env["DATABASE_URL"].removeprefix("sqlite:///")
             with sqlite3.connect(path) as connection:

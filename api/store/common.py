@@ -155,24 +155,29 @@ def resolve_one_licence(session: Session, name: str) -> str | None:
 def resolve_model_ids(session: Session, wanted: Iterable[str]) -> dict[str, str]:
     """Map each id to the model it names: as written, then case-insensitively, then as a former id (alias).
 
-    Ids that name no model are left out. Two queries at most, whatever the number of ids.
+    Ids that name no model are left out. One query when every id is written as recorded, three at most,
+    whatever the number of ids.
     """
     wanted = list(dict.fromkeys(wanted))
     if not wanted:
         return {}
-    keys = {w.lower() for w in wanted}
+    found = {model_id: model_id for model_id in session.scalars(
+        select(LanguageModel.id).where(one_of(session, LanguageModel.id, wanted)))}
+    rest = [w for w in wanted if w not in found]
+    if not rest:
+        return found
+    keys = sorted({w.lower() for w in rest})
     by_key: dict[str, str] = {}
     for alias_key, model_id in session.execute(
-        select(ModelAlias.alias_key, ModelAlias.model_id).where(one_of(session, ModelAlias.alias_key, sorted(keys)))
+        select(ModelAlias.alias_key, ModelAlias.model_id).where(one_of(session, ModelAlias.alias_key, keys))
     ):
         by_key[alias_key] = model_id
-    exact: set[str] = set()
     for (model_id,) in session.execute(
-        select(LanguageModel.id).where(one_of(session, func.lower(LanguageModel.id), sorted(keys)))
+        select(LanguageModel.id).where(one_of(session, func.lower(LanguageModel.id), keys))
     ):
         by_key[model_id.lower()] = model_id  # a current id wins over an alias
-        exact.add(model_id)
-    return {w: (w if w in exact else by_key[w.lower()]) for w in wanted if w in exact or w.lower() in by_key}
+    found.update({w: by_key[w.lower()] for w in rest if w.lower() in by_key})
+    return {w: found[w] for w in wanted if w in found}
 
 
 def resolve_model_id(session: Session, model_id: str) -> str | None:
