@@ -13,9 +13,10 @@ asked one at a time, each answer once (its first computation: the "first computa
 seconds by all the connections so that every worker keeps them (the per-process read cache), then driven
 for the fixed time: the steady state of a service asked about the same models again. Then, one request at
 a time: 1,000-model compliance checks (three batches never asked before, then one batch asked again, its
-results kept) and 50 leaf models added. Right before each row, /healthz (a view
-that does nothing: the hello-world ceiling) is driven the same way, and the row's ratio is taken to that
-measurement (this machine's speed drifts 2-3x from one minute to the next). Prints req/s, p50/p99 in ms and
+results kept) and 50 leaf models added. Each row is driven in three slices, each right after /healthz (a view
+that does nothing: the hello-world ceiling) is driven the same way for as long; the row's ratio is the median
+of the three slices' ratios (this machine's speed drifts 2-3x from one minute to the next, so a ceiling measured
+once can come from another speed than its row). Prints req/s, p50/p99 in ms and
 each row's ratio to its ceiling (req/s over req/s), the largest worker's memory, and with --write appends a section to bench/RESULTS.md and a PNG plot of p50
 against graph size (matplotlib from bench/requirements.txt; the plot is skipped without it).
 `--quick` is one size, 100,000 models.
@@ -167,6 +168,28 @@ def drive_python(port: int, paths: list[str], seconds: float, connections: int) 
             "errors": errors[0]}
 
 
+SLICES = 3
+
+
+def paired(drive, port: int, paths: list[str], seconds: float, connections: int) -> tuple[dict, dict]:
+    """The row and the ceiling, driven in turn in SLICES slices: this machine's speed drifts (2-3x between minutes),
+    so each slice of the row is compared with the hello-world view driven just before it. The row's and the
+    ceiling's figures are the medians over the slices; the row's ratios are the medians of the slices' ratios."""
+    slices = []
+    for _ in range(SLICES):
+        ceiling = drive(port, ["/healthz"], max(1.0, seconds / SLICES), connections)
+        slices.append((drive(port, paths, max(1.0, seconds / SLICES), connections), ceiling))
+
+    def median(side: int, key: str) -> float:
+        return statistics.median(pair[side][key] for pair in slices)
+
+    row = {key: median(0, key) for key in ("rps", "p50", "p99")} | {
+        "errors": sum(pair[0]["errors"] for pair in slices),
+        "ratio": statistics.median(r["rps"] / c["rps"] for r, c in slices),
+        "p99 ratio": statistics.median(r["p99"] / c["p99"] for r, c in slices)}
+    return row, {key: median(1, key) for key in ("rps", "p50", "p99")}
+
+
 def one_at_a_time(port: int, method: str, make, count: int, token: str | None = None) -> dict:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     samples, sizes = [], []
@@ -252,10 +275,8 @@ def measure(backend: str, size: int, seconds: float, connections: int) -> dict:
                     result["cold"][label] = one_at_a_time(server.port, "GET", lambda n, p=paths: (p[n], None),
                                                           len(paths))
                 drive(server.port, paths, 4, connections)  # every worker asked for every answer, so each keeps it
-                # The ceiling right before the row: this machine's speed drifts (2-3x between minutes), so each
-                # row is compared with the hello-world view measured next to it.
-                result["ceilings"][label] = drive(server.port, ["/healthz"], max(2.0, seconds / 2), connections)
-                result["rows"][label] = drive(server.port, paths, seconds, connections)
+                result["rows"][label], result["ceilings"][label] = paired(drive, server.port, paths, seconds,
+                                                                          connections)
             batches = [[r["id"] for r in random.Random(seed).sample(records, min(1000, len(records)))]
                        for seed in (5, 6, 7)]
             # Three batches never asked before (every model walked), then the first asked again five times (each
@@ -280,13 +301,14 @@ def report(backend: str, size: int, result: dict) -> list[str]:
     ceilings = [c["rps"] for c in result["ceilings"].values()]
     lines = [f"**{backend}, {size:,} models** (biggest family {result['family']:,}; bulk load "
              f"{result['load_seconds']:.1f} s; client: {result['client']}; the hello-world ceiling, measured "
-             f"before each row: {min(ceilings):.0f} to {max(ceilings):.0f} req/s)", "",
-             "| row | req/s | p50 ms | p99 ms | ceiling req/s (p99 ms) next to it | req/s ÷ ceiling | p99 ÷ ceiling p99 "
+             f"in turn with each row: {min(ceilings):.0f} to {max(ceilings):.0f} req/s, medians of {SLICES} slices)",
+             "", "| row | req/s | p50 ms | p99 ms | ceiling req/s (p99 ms) in turn with it | req/s ÷ ceiling "
+             "(median of slices) | p99 ÷ ceiling p99 "
              "| non-2xx |", "|---|---|---|---|---|---|---|---|"]
     for label, row in result["rows"].items():
         ceiling = result["ceilings"][label]
         lines.append(f"| {label} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {ceiling['rps']:.0f} "
-                     f"({ceiling['p99']:.1f}) | {row['rps'] / ceiling['rps']:.2f} | {row['p99'] / ceiling['p99']:.1f} "
+                     f"({ceiling['p99']:.1f}) | {row['ratio']:.2f} | {row['p99 ratio']:.1f} "
                      f"| {row['errors']} |")
     for label, row in result.get("cold", {}).items():
         lines.append(f"| {label}: first computation (one at a time, {row['count']} models) | – | {row['p50']:.2f} | "
