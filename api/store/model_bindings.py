@@ -9,19 +9,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from api.store.common import one_of
-from api.store.snapshots import IDS_PER_QUERY
+from api.store.snapshots import rows_in
 from api.store.tables import ModelBindings
 
 
 def load(session: Session, model_ids: list[str]) -> dict[str, list[list[Any]]]:
     """The stored groups of each of these models that has a row."""
-    found: dict[str, list[list[Any]]] = {}
-    for start in range(0, len(model_ids), IDS_PER_QUERY):
-        chunk = model_ids[start:start + IDS_PER_QUERY]
-        for model_id, groups in session.execute(select(ModelBindings.model_id, ModelBindings.groups)
-                                                .where(one_of(session, ModelBindings.model_id, chunk))):
-            found[model_id] = groups
-    return found
+    return {model_id: groups for model_id, groups in rows_in(
+        session, select(ModelBindings.model_id, ModelBindings.groups), ModelBindings.model_id, model_ids)}
 
 
 def expressions_in(stored: dict[str, list[list[Any]]]) -> list[str]:

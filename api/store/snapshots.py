@@ -23,7 +23,7 @@ from api.store.tables import Dataset, HubRecord, LanguageModel, Licence, Licence
 IDS_PER_QUERY = 10_000
 
 
-def _rows(session: Session, statement: Select, column, ids: list[str]) -> Iterator:
+def rows_in(session: Session, statement: Select, column, ids: list[str]) -> Iterator:
     """The rows of `statement` where `column` is one of `ids`, asked in lists of a bounded length."""
     for start in range(0, len(ids), IDS_PER_QUERY):
         yield from session.execute(statement.where(one_of(session, column, ids[start:start + IDS_PER_QUERY])))
@@ -57,7 +57,7 @@ def models_above(session: Session, start_ids: list[str], kept_closure: bool = Fa
             reached |= walk(session, frontier[start:start + IDS_PER_QUERY])
         reached -= found
         found |= reached
-        generators = [row.generated_by for row in _rows(
+        generators = [row.generated_by for row in rows_in(
             session, select(Dataset.generated_by).distinct().join(TrainingEdge, TrainingEdge.dataset_id == Dataset.id)
             .where(Dataset.generated_by.is_not(None)), TrainingEdge.model_id, sorted(reached))]
         frontier = sorted(set(generators) - found)
@@ -70,31 +70,31 @@ def load_snapshot(session: Session, start_ids: list[str], as_of: str | None = No
     ids = sorted(models_above(session, start_ids, kept_closure))
     history: dict[str, list[dict]] = {}
     if as_of is not None:
-        for row in _rows(session, select(LicenceAssignment.model_id, LicenceAssignment.expression,
+        for row in rows_in(session, select(LicenceAssignment.model_id, LicenceAssignment.expression,
                                          LicenceAssignment.effective_from)
                          .order_by(LicenceAssignment.model_id, LicenceAssignment.position), LicenceAssignment.model_id, ids):
             history.setdefault(row.model_id, []).append({"license": row.expression, "effective_from": row.effective_from})
     models = {
         row.id: ModelNode(row.id, licence_in_force(row.license, history.get(row.id, []), as_of), row.placeholder,
                           row.name, row.rights_holder, row.sha)
-        for row in _rows(session, select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder,
+        for row in rows_in(session, select(LanguageModel.id, LanguageModel.license, LanguageModel.placeholder,
                                          LanguageModel.name, LanguageModel.rights_holder, HubRecord.sha)
                          .outerjoin(HubRecord, HubRecord.model_id == LanguageModel.id), LanguageModel.id, ids)
     }
     parents = [
         ParentLink(row.child_id, row.parent_id, row.relation)
-        for row in _rows(session, select(ParentEdge.child_id, ParentEdge.parent_id, ParentEdge.relation),
+        for row in rows_in(session, select(ParentEdge.child_id, ParentEdge.parent_id, ParentEdge.relation),
                          ParentEdge.child_id, ids)
     ]
     training = [
         TrainingLink(row.model_id, row.dataset_id, row.stage)
-        for row in _rows(session, select(TrainingEdge.model_id, TrainingEdge.dataset_id, TrainingEdge.stage),
+        for row in rows_in(session, select(TrainingEdge.model_id, TrainingEdge.dataset_id, TrainingEdge.stage),
                          TrainingEdge.model_id, ids)
     ]
     dataset_ids = sorted({link.dataset for link in training})
     datasets = {
         row.id: DatasetNode(row.id, row.license, row.generated_by, row.placeholder)
-        for row in _rows(session, select(Dataset.id, Dataset.license, Dataset.generated_by, Dataset.placeholder),
+        for row in rows_in(session, select(Dataset.id, Dataset.license, Dataset.generated_by, Dataset.placeholder),
                          Dataset.id, dataset_ids)
     }
     licences = load_licences(session, [m.license for m in models.values()] + [d.license for d in datasets.values()])
@@ -113,6 +113,6 @@ def load_licences(session: Session, texts: list[str | None]) -> dict[str, Licenc
     return {
         row.id: LicenceRecord(row.id, row.terms or {}, row.binds_derivatives or {}, row.name,
                               tuple(row.categories or ()))
-        for row in _rows(session, select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name,
+        for row in rows_in(session, select(Licence.id, Licence.terms, Licence.binds_derivatives, Licence.name,
                                          Licence.categories), Licence.id, sorted(licence_ids))
     }
