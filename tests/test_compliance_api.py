@@ -54,6 +54,31 @@ def test_by_default_each_model_carries_the_findings_that_decide_it_without_prove
     assert any(m["notes"] for m in short["models"]) and len(response.data) * 3 < len(str(full))
 
 
+def test_the_default_answer_is_the_full_one_cut_down_for_every_catalogue_model(catalogue_client):
+    """The compact results are built without the full ones' provenance; cut from the full ones they are equal,
+    waived and caveated findings included."""
+    page = catalogue_client.get("/v1/models?limit=500").json
+    models = list(dict.fromkeys([row["id"] for row in page["data"]] + ["lmsys/vicuna-7b-v1.3", "nobody/nothing"]))
+    waiver = {"model": "lmsys/vicuna-7b-v1.3", "approved_by": "legal", "reason": "separate agreement",
+              "expires": "2999-01-01"}
+    policy = {"use": {"commercial": True, "monthly_active_users": 2_000_000, "redistribute_weights": True},
+              "waivers": [waiver], "fail_on_caveats": True}
+    short = catalogue_client.post("/v1/compliance/check", json={"models": models, "policy": policy}).json
+    full = check(catalogue_client, models, **policy)
+    assert short["summary"] == full["summary"]
+    for brief, whole in zip(short["models"], full["models"], strict=True):
+        decisive = [{k: v for k, v in f.items() if k != "provenance"} for f in whole["findings"]
+                    if f["severity"] != "note"]
+        expected = {**{k: whole[k] for k in ("model", "status", "verdict", "license", "resolved_id") if k in whole},
+                    "findings": decisive, "notes": len(whole["findings"]) - len(decisive),
+                    "caveats": [{k: c[k] for k in ("kind", "dataset", "model") if c.get(k)} for c in whole["caveats"]]}
+        assert brief == expected
+    kinds = {f["rule"] for m in full["models"] for f in m["findings"]}
+    assert {"use-forbidden", "obligation", "training-data-caveat", "unknown-model"} <= kinds
+    waived = next(m for m in full["models"] if m["model"] == waiver["model"])
+    assert any(f.get("waived_by") for f in waived["findings"]) and waived["status"] == "pass"
+
+
 def test_a_thousand_model_check_answers_under_a_megabyte_by_default(catalogue_client):
     page = catalogue_client.get("/v1/models?limit=500").json
     more = catalogue_client.get(page["pagination"]["next"]).json

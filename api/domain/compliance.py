@@ -15,8 +15,8 @@ from typing import Any
 from api.domain import expressions
 from api.domain.conflicts import conflicts
 from api.domain.lineage import LicenceRecord, Lineage
-from api.domain.terms import EffectiveTerms, Group, effective_terms
-from api.domain.verdicts import Use, evaluate
+from api.domain.terms import Contribution, EffectiveTerms, Group, effective_terms
+from api.domain.verdicts import Use, judge
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,24 @@ class PolicyFinding:
     licence: str | None = None
     provenance: dict[str, Any] | None = None
     waived_by: dict[str, Any] | None = None
+    origin: Contribution | None = None  # the provenance, written out only when asked for (`as_dict`)
 
-    def as_dict(self) -> dict[str, Any]:
-        # shared, not copied: the answer is written at once
-        return {key: value for key, value in ((key, getattr(self, name)) for name, key in _FINDING_KEYS)
-                if value is not None}
+    def as_dict(self, with_provenance: bool = True) -> dict[str, Any]:
+        body = {}
+        for name, key in _FINDING_KEYS:
+            value = getattr(self, name)
+            if name == "provenance":
+                if not with_provenance:
+                    continue
+                if self.origin is not None:
+                    value = self.origin.provenance()
+            if value is not None:
+                body[key] = value  # shared, not copied: the answer is written at once
+        return body
 
 
-_FINDING_KEYS = tuple((f.name, "license" if f.name == "licence" else f.name) for f in dataclasses.fields(PolicyFinding))
+_FINDING_KEYS = tuple((f.name, "license" if f.name == "licence" else f.name) for f in dataclasses.fields(PolicyFinding)
+                      if f.name != "origin")
 
 
 @dataclass
@@ -125,6 +135,17 @@ class ModelResult:
         if self.resolved_id and self.resolved_id != self.model:
             body["resolved_id"] = self.resolved_id
         return body
+
+    def compact(self) -> dict[str, Any]:
+        """What a pipeline needs to pass or fail a build (`detail: "findings"`, the default): the status, verdict
+        and the findings that decide it (errors and warnings, without provenance), the notes counted, the
+        caveats' datasets named. `as_dict` (`detail: "full"`) is the whole result."""
+        body = {"model": self.model, "status": self.status, "verdict": self.verdict, "license": self.licence}
+        if self.resolved_id and self.resolved_id != self.model:
+            body["resolved_id"] = self.resolved_id
+        decisive = [f.as_dict(with_provenance=False) for f in self.findings if f.severity != "note"]
+        return {**body, "findings": decisive, "notes": len(self.findings) - len(decisive),
+                "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in self.caveats]}
 
 
 def _licence_allowed(licence_id: str | None, tags: dict[str, set[str]], policy: Policy) -> tuple[bool, str]:
@@ -177,32 +198,35 @@ def _licence_findings(effective: EffectiveTerms, tags: dict[str, set[str]], poli
     return findings
 
 
-def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[dict[str, Any], list[PolicyFinding]]:
-    verdict = evaluate(effective, policy.use)
+def _use_findings(effective: EffectiveTerms, policy: Policy) -> tuple[str, list[dict[str, Any]], list[PolicyFinding]]:
+    """The verdict for the policy's use, the caveats, and the findings they give (each finding's provenance is
+    written out only if the answer shows it)."""
+    verdict, judged = judge(effective, policy.use)
+    caveats = effective.caveats()
     findings = [
-        PolicyFinding("error", "use-forbidden", v["message"] + f" ({v['provenance']['explanation']})",
+        PolicyFinding("error", "use-forbidden", f"{v.message} ({v.contribution.explain()})",
                 "Pick another model, change the intended use, or obtain a separate licence from the rights holder.",
-                term=v["term"], licence=v["provenance"]["license"], provenance=v["provenance"])
-        for v in verdict["violations"]
+                term=v.term, licence=v.contribution.licence, origin=v.contribution)
+        for v in judged if v.kind == "violation"
     ]
     findings += [
-        PolicyFinding("error" if policy.fail_on_unknown else "warning", "unknown-terms", u["message"],
+        PolicyFinding("error" if policy.fail_on_unknown else "warning", "unknown-terms", u.message,
                 "Record the missing licence or terms in Pedigree (or describe the placeholder record).",
-                term=u["term"], licence=u["provenance"]["license"], provenance=u["provenance"])
-        for u in verdict["unknowns"]
+                term=u.term, licence=u.contribution.licence, origin=u.contribution)
+        for u in judged if u.kind == "unknown"
     ]
     findings += [
-        PolicyFinding("note", "obligation", o["message"], "Fulfil this obligation when you ship.",
-                term=o["term"], licence=o["provenance"]["license"], provenance=o["provenance"])
-        for o in verdict["obligations"]
+        PolicyFinding("note", "obligation", o.message, "Fulfil this obligation when you ship.",
+                term=o.term, licence=o.contribution.licence, origin=o.contribution)
+        for o in judged if o.kind == "obligation"
     ]
     findings += [
         PolicyFinding("error" if policy.fail_on_caveats else "warning", "training-data-caveat", c["message"],
                 "Check the training data's licence yourself, or record it in Pedigree.",
                 provenance={"imposed_by": {"kind": "dataset", "id": c["dataset"]}, "path": c["path"]})
-        for c in verdict["caveats"]
+        for c in caveats
     ]
-    return verdict, findings
+    return verdict, caveats, findings
 
 
 def _conflict_findings(effective: EffectiveTerms, policy: Policy) -> list[PolicyFinding]:
@@ -233,8 +257,9 @@ def _apply_waivers(result: ModelResult, policy: Policy, today: str) -> None:
 
 def model_results(terms_of: Callable[[str], EffectiveTerms | None], licences: dict[str, LicenceRecord],
                   model_ids: list[str], policy: Policy, today: str,
-                  current_ids: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                  current_ids: dict[str, str] | None = None, detail: str = "full") -> list[dict[str, Any]]:
     """Each model's result (status, verdict, findings with provenance); unknown ids are findings, not errors.
+    `detail` "full" (`ModelResult.as_dict`) or "findings" (`ModelResult.compact`).
 
     `terms_of(current id)` gives the model's effective terms under the policy's training-data options, None for a
     model not recorded; `licences` holds at least every licence those terms name. `current_ids` maps ids as
@@ -254,12 +279,11 @@ def model_results(terms_of: Callable[[str], EffectiveTerms | None], licences: di
         else:
             declared = effective.declared_group()
             result.licence = declared.expression if declared else None
-            verdict, use_findings = _use_findings(effective, policy)
-            result.verdict, result.caveats = verdict["verdict"], verdict["caveats"]
+            result.verdict, result.caveats, use_findings = _use_findings(effective, policy)
             result.findings += _licence_findings(effective, tags, policy) + use_findings
             result.findings += _conflict_findings(effective, policy)
         _apply_waivers(result, policy, today)
-        results.append(result.as_dict())
+        results.append(result.as_dict() if detail == "full" else result.compact())
     return results
 
 
@@ -274,7 +298,7 @@ def walked_terms(snapshot: Lineage, policy: Policy) -> Callable[[str], Effective
 
 
 def report(models: list[dict[str, Any]], policy_name: str | None, detail: str = "full") -> dict[str, Any]:
-    """The whole answer from per-model results, full (`model_results`) or compacted (`compact_model`)."""
+    """The whole answer from per-model results, full or compacted (`ModelResult.compact`)."""
     failed = sum(m["status"] == "fail" for m in models)
     counts = {severity: sum(f["severity"] == severity for m in models for f in m["findings"])
               for severity in ("error", "warning", "note")}
@@ -295,13 +319,3 @@ def check(snapshot: Lineage, model_ids: list[str], policy: Policy, today: str,
     results = model_results(walked_terms(snapshot, policy), snapshot.licences, model_ids, policy, today, current_ids)
     return report(results, policy.name)
 
-
-def compact_model(result: dict[str, Any]) -> dict[str, Any]:
-    """What a pipeline needs of one model's result to pass or fail a build (`detail: "findings"`, the default):
-    its status, verdict and the findings that decide it (errors and warnings, without provenance), the notes
-    counted, the caveats' datasets named. `detail: "full"` keeps the whole result."""
-    decisive = [{key: finding[key] for key in ("severity", "rule", "message", "fix", "term", "license", "waived_by")
-                 if key in finding} for finding in result["findings"] if finding["severity"] != "note"]
-    body = {key: result[key] for key in ("model", "status", "verdict", "license", "resolved_id") if key in result}
-    return {**body, "findings": decisive, "notes": len(result["findings"]) - len(decisive),
-            "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in result["caveats"]]}

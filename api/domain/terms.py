@@ -44,9 +44,10 @@ ROLE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Contribution:
-    """One term's value as one licence (or the lack of one) imposes it."""
+    """One term's value as one licence (or the lack of one) imposes it. Not changed once made; not frozen,
+    because a frozen dataclass is made about five times slower and a batch check makes some ten thousand."""
 
     term: str
     value: Any

@@ -162,8 +162,9 @@ def _best_alternative(group: Group, use: Use, consulted: set[str]) -> list[TermF
     return min(ranked, key=lambda r: r[:3])[3] if ranked else []
 
 
-def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
-    """The verdict for the use, with each violation, obligation and unknown traced to its source."""
+def judge(effective: EffectiveTerms, use: Use) -> tuple[str, list[TermFinding]]:
+    """The verdict for the use and the findings behind it, each holding the contribution that raised it (whose
+    provenance `evaluate` writes out)."""
     consulted = _consulted(use)
     findings = [f for group in effective.groups for f in _best_alternative(group, use, consulted)]
     seen: set[tuple] = set()
@@ -174,10 +175,16 @@ def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
         if key not in seen:
             seen.add(key)
             unique.append(f)
+    return _verdict(unique), unique
+
+
+def evaluate(effective: EffectiveTerms, use: Use) -> dict[str, Any]:
+    """The verdict for the use, with each violation, obligation and unknown traced to its source."""
+    verdict, unique = judge(effective, use)
     return {
         "model": effective.model,
         "use": {name: getattr(use, name) for name in _USE_QUESTIONS if getattr(use, name) is not None},
-        "verdict": _verdict(unique),
+        "verdict": verdict,
         "violations": [f.as_dict() for f in unique if f.kind == "violation"],
         "obligations": [f.as_dict() for f in unique if f.kind == "obligation"],
         "unknowns": [f.as_dict() for f in unique if f.kind == "unknown"],

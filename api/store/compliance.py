@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.domain import expressions
-from api.domain.compliance import Policy, compact_model, model_results, policy_from_data, report, walked_terms
+from api.domain.compliance import Policy, model_results, policy_from_data, report, walked_terms
 from api.domain.terms import EffectiveTerms, from_binding_groups
 from api.store import data_generation, model_bindings
 from api.store.common import prefer_index_walks, resolve_licence_names, resolve_model_ids
@@ -91,7 +91,7 @@ def _terms_source(session: Session, model_ids: list[str], policy: Policy):
 
 def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, Any], today: str | None = None,
                 detail: str = "full", kept: KeptResults | None = None) -> dict[str, Any]:
-    """The report for the models against the policy; `detail` "full" or "findings" (`compact_model`).
+    """The report for the models against the policy; `detail` "full" or "findings" (`ModelResult.compact`).
 
     With `kept`, a model's result computed for the same policy, day and detail at the current data generation
     is reused; only the others are computed. The generation is read before any data, so a result
@@ -115,9 +115,9 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
     if missing:
         wanted = list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids))
         terms_of, licences = _terms_source(session, wanted, policy)
-        for model_id, result in zip(missing, model_results(terms_of, licences, missing, policy, today, current_ids),
-                                    strict=True):
-            results[model_id] = result if detail == "full" else compact_model(result)
+        computed = model_results(terms_of, licences, missing, policy, today, current_ids, detail)
+        for model_id, result in zip(missing, computed, strict=True):
+            results[model_id] = result
             if generation is not None:
                 kept.put(key(model_id), generation, results[model_id])
     return report([results[m] for m in asked], policy.name, detail)
