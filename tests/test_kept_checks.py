@@ -85,6 +85,21 @@ def test_a_write_anywhere_ends_what_was_kept(client, keeps_nothing):
     assert _check(client, ["b/tune"])["result"] == "pass"
 
 
+def test_a_result_kept_under_an_id_as_asked_ends_when_the_id_comes_to_name_a_model(client, keeps_nothing):
+    """Results are kept under the id as asked, not the model it named: the write that gives the id a meaning (a
+    new model, a former id recorded) moves the generation, so the next check resolves it again."""
+    _graph(client)
+    asked = ["c/old-name", "C/NEW"]
+    before = _check(client, asked)
+    assert [f["rule"] for m in before["models"] for f in m["findings"]] == ["unknown-model", "unknown-model"]
+    assert client.post("/v1/models", json={"id": "c/new", "license": "Test-Strict", "aliases": ["c/old-name"],
+                                           "parents": [{"id": "b/tune", "relation": "finetune"}]}).status_code == 201
+    after = _check(client, asked)
+    assert after == _check(keeps_nothing, asked)
+    assert [(m["model"], m.get("resolved_id"), m["verdict"]) for m in after["models"]] == [
+        ("c/old-name", "c/new", "forbidden"), ("C/NEW", "c/new", "forbidden")]
+
+
 def test_a_result_is_kept_for_its_own_policy_and_detail_only(client, keeps_nothing):
     _graph(client)
     commercial = _check(client, ["b/tune"])

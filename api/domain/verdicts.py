@@ -25,8 +25,10 @@ class Use:
 _USE_QUESTIONS = tuple(f.name for f in fields(Use))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TermFinding:
+    """What one contribution means for a use. Not changed once made (not frozen: a batch check makes thousands)."""
+
     kind: str  # violation | obligation | unknown
     term: str
     message: str

@@ -66,11 +66,19 @@ class KeptResults:
 
 
 def _terms_source(session: Session, model_ids: list[str], policy: Policy):
-    """`terms_of` and the licences for `model_results`: each model's effective terms from its stored bindings
-    (one query for the batch, one for the licences they name); a model without a stored row (none, unless
-    written around the ORM's hooks) is walked on a snapshot of its lineage."""
+    """`terms_of`, the licences and the current ids for `model_results`. Each model's effective terms come from its
+    stored bindings: one query for the ids as asked (a current id has its row under that id), then, only for ids
+    without a row, the current ids they name (another case, a former id) and those models' rows. A model without a
+    stored row (none, unless written around the ORM's hooks) is walked on a snapshot of its lineage. Then one query
+    for the licences the bindings name."""
     stored = model_bindings.load(session, model_ids)
-    unstored = [m for m in model_ids if m not in stored]
+    current_ids = {model_id: model_id for model_id in stored}
+    rest = [m for m in model_ids if m not in stored]
+    if rest:
+        current_ids.update(resolve_model_ids(session, rest))
+        named = [c for c in dict.fromkeys(current_ids[m] for m in rest if m in current_ids) if c not in stored]
+        stored.update(model_bindings.load(session, named) if named else {})
+    unstored = [c for c in dict.fromkeys(current_ids.values()) if c not in stored]
     snapshot = None
     if unstored:
         prefer_index_walks(session)
@@ -86,7 +94,7 @@ def _terms_source(session: Session, model_ids: list[str], policy: Policy):
                                        policy.training_data)
         return walked(model_id) if walked else None
 
-    return terms_of, licences
+    return terms_of, licences, current_ids
 
 
 def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, Any], today: str | None = None,
@@ -95,26 +103,25 @@ def check_batch(session: Session, model_ids: list[str], policy_data: dict[str, A
 
     With `kept`, a model's result computed for the same policy, day and detail at the current data generation
     is reused; only the others are computed. The generation is read before any data, so a result
-    is never kept under a generation older than the data it was computed from would allow. Each model's effective
-    terms are rebuilt from its stored bindings (`_terms_source`), not walked.
+    is never kept under a generation older than the data it was computed from would allow. A result is kept under
+    the id as asked: which model an id names (another case, a former id) changes only by a write, which moves the
+    generation. Each model's effective terms are rebuilt from its stored bindings (`_terms_source`), not walked.
     """
     today = today or dt.date.today().isoformat()
     generation = data_generation.current_outside_transaction(session.get_bind()) if kept else None
     known = resolve_licence_names(session, _policy_names(policy_data))
     known.update(resolve_licence_names(session, _expression_names(policy_data)))
     policy = policy_from_data(policy_data, lambda name: known.get(name.lower()))
-    current_ids = resolve_model_ids(session, model_ids)
     asked = list(dict.fromkeys(model_ids))
     policy_key = (json.dumps(policy_data, sort_keys=True, default=str), today, detail)
 
     def key(model_id: str) -> tuple:
-        return (*policy_key, model_id, current_ids.get(model_id, model_id))
+        return (*policy_key, model_id)
 
     results = {m: kept.get(key(m), generation) for m in asked} if generation is not None else dict.fromkeys(asked)
     missing = [m for m in asked if results[m] is None]
     if missing:
-        wanted = list(dict.fromkeys(current_ids[m] for m in missing if m in current_ids))
-        terms_of, licences = _terms_source(session, wanted, policy)
+        terms_of, licences, current_ids = _terms_source(session, missing, policy)
         computed = model_results(terms_of, licences, missing, policy, today, current_ids, detail)
         for model_id, result in zip(missing, computed, strict=True):
             results[model_id] = result
