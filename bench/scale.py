@@ -169,6 +169,7 @@ def drive_python(port: int, paths: list[str], seconds: float, connections: int) 
 
 
 SLICES = 3
+STALL_RETRIES = 3
 
 
 def paired(drive, port: int, paths: list[str], seconds: float, connections: int) -> tuple[dict, dict]:
@@ -177,8 +178,18 @@ def paired(drive, port: int, paths: list[str], seconds: float, connections: int)
     ceiling's figures are the medians over the slices; the row's ratios are the medians of the slices' ratios."""
     slices = []
     for _ in range(SLICES):
-        ceiling = drive(port, ["/healthz"], max(1.0, seconds / SLICES), connections)
-        slices.append((drive(port, paths, max(1.0, seconds / SLICES), connections), ceiling))
+        for attempt in range(STALL_RETRIES + 1):
+            ceiling = drive(port, ["/healthz"], max(1.0, seconds / SLICES), connections)
+            row = drive(port, paths, max(1.0, seconds / SLICES), connections)
+            if ceiling["rps"] and row["rps"]:
+                break
+            if attempt == STALL_RETRIES:
+                raise RuntimeError(f"{paths[0]}: {STALL_RETRIES + 1} slices in a row answered nothing")
+            # Nothing answered for the whole slice (gunicorn's gthread workers stall now and then, a hello-world
+            # WSGI app included): no ratio can be formed, so the slice is driven again.
+            print(f"  a slice answered nothing (ceiling {ceiling['rps']:.0f} req/s, row {row['rps']:.0f} req/s): "
+                  f"driven again ({attempt + 1} of {STALL_RETRIES})", flush=True)
+        slices.append((row, ceiling))
 
     def median(side: int, key: str) -> float:
         return statistics.median(pair[side][key] for pair in slices)
