@@ -16,7 +16,7 @@ from api.domain import expressions
 from api.domain.conflicts import conflicts
 from api.domain.lineage import LicenceRecord, Lineage
 from api.domain.terms import Contribution, EffectiveTerms, Group, effective_terms
-from api.domain.verdicts import Use, judge
+from api.domain.verdicts import Use, caveats_named, judge
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class ModelResult:
             body["resolved_id"] = self.resolved_id
         decisive = [f.as_dict(with_provenance=False) for f in self.findings if f.severity != "note"]
         return {**body, "findings": decisive, "notes": len(self.findings) - len(decisive),
-                "caveats": [{key: c[key] for key in ("kind", "dataset", "model") if c.get(key)} for c in self.caveats]}
+                "caveats": caveats_named(self.caveats)}
 
 
 def _licence_allowed(licence_id: str | None, tags: dict[str, set[str]], policy: Policy) -> tuple[bool, str]:

@@ -202,5 +202,9 @@ def summarised(verdict: dict[str, Any]) -> dict[str, Any]:
                 "license": (finding.get("provenance") or {}).get("license")}
 
     return {**verdict, **{kind: [short(f) for f in verdict[kind]] for kind in ("violations", "obligations", "unknowns")},
-            "caveats": [{key: caveat[key] for key in ("kind", "dataset", "model") if caveat.get(key)}
-                        for caveat in verdict["caveats"]]}
+            "caveats": caveats_named(verdict["caveats"])}
+
+
+def caveats_named(caveats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each caveat cut to what it names: its kind, dataset and generating model."""
+    return [{key: caveat[key] for key in ("kind", "dataset", "model") if caveat.get(key)} for caveat in caveats]

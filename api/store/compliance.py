@@ -77,7 +77,7 @@ def _terms_source(session: Session, model_ids: list[str], policy: Policy):
     if rest:
         current_ids.update(resolve_model_ids(session, rest))
         named = [c for c in dict.fromkeys(current_ids[m] for m in rest if m in current_ids) if c not in stored]
-        stored.update(model_bindings.load(session, named) if named else {})
+        stored.update(model_bindings.load(session, named))
     unstored = [c for c in dict.fromkeys(current_ids.values()) if c not in stored]
     snapshot = None
     if unstored:
